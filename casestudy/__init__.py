@@ -1,0 +1,17 @@
+"""A hands-on case study of real-image denoising.
+
+The package does the work; the notebooks in ``notebooks/`` tell the story. Data
+flows one way: files -> catalogue -> pairs -> patches -> model -> tiles ->
+metrics -> tables and figures, and each step is one import away:
+
+* :mod:`casestudy.config`  profiles (smoke / laptop / gpu) and paths
+* :mod:`casestudy.io`      images and EXIF, read and written safely
+* :mod:`casestudy.camera`  the physically based camera-noise simulator
+* :mod:`casestudy.data`    data sets, the catalogue, the split, the patch pipeline
+* :mod:`casestudy.metrics` PSNR / SSIM / MSE, one convention
+* :mod:`casestudy.filters` classical denoisers behind one signature
+* :mod:`casestudy.evaluate` methods over a data set, tables, per-image rows
+* :mod:`casestudy.plots`   the figures the notebooks show
+"""
+
+__version__ = "0.1.0"

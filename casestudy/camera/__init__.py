@@ -1,0 +1,1 @@
+"""A physically based camera-noise simulator: sRGB -> raw -> exposure + noise -> sRGB."""
