@@ -1,0 +1,190 @@
+"""The tf.data patch pipeline: random training patches, a fixed grid for validation and test.
+
+Networks never see whole photos: they learn from small square patches cut from
+the training images (the original squashed 12 MP photos to 256x256 instead,
+destroying the very noise it tried to remove). Training patches are random in
+position and orientation (one of the 8 flips/rotations of the square), and on
+the simulated data set each one gets a *fresh noise draw* from the camera
+simulator, so the network never sees the same noise twice and cannot memorise
+it. Validation and test patches sit on a fixed grid, so their scores are
+comparable from run to run.
+
+Every random choice of sample ``i`` comes from ``numpy.random.default_rng((seed, i))``:
+the stream is reproducible and yet safe to compute in parallel.
+Introduced in ``01_data_tour.ipynb``; the networks' notebooks train on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from casestudy.io import read_image, to_uint8
+
+if TYPE_CHECKING:  # pragma: no cover
+    import tensorflow as tf
+
+    from casestudy.camera import CaptureSettings
+
+#: The margin (in pixels, even to keep the Bayer phase) added around a patch
+#: before re-simulating its noise, so demosaicing sees real neighbours at the border.
+NOISE_MARGIN = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class PairImages:
+    """One pair held in memory as uint8 (a quarter of float32's footprint)."""
+
+    instance: str
+    noisy: np.ndarray
+    clean: np.ndarray
+    settings: CaptureSettings | None = None
+
+
+def load_pair_images(
+    catalogue: pd.DataFrame,
+    split: str | None = "train",
+    capture_settings: Mapping[str, CaptureSettings] | None = None,
+) -> list[PairImages]:
+    """Read the pairs of one split into memory (``split=None``: every pair).
+
+    ``capture_settings`` (from :func:`casestudy.data.simulated.load_capture_settings`)
+    enables fresh noise for the simulated set; pairs without settings keep their stored noise.
+
+    Raises:
+        ValueError: if the split has no pairs, or a pair's images differ in shape.
+    """
+    rows = catalogue if split is None else catalogue[catalogue["split"] == split]
+    if rows.empty:
+        raise ValueError(f"the {split!r} split has no pairs")
+    pairs = []
+    for row in rows.itertuples(index=False):
+        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
+        if noisy.shape != clean.shape:
+            raise ValueError(f"{row.noisy_path}: shape {noisy.shape} differs from {row.clean_path}: {clean.shape}")
+        settings = (capture_settings or {}).get(row.instance)
+        pairs.append(PairImages(row.instance, to_uint8(noisy), to_uint8(clean), settings))
+    return pairs
+
+
+def dihedral(image: np.ndarray, k: int) -> np.ndarray:
+    """The k-th of the 8 symmetries of the square (k in 0..7): k % 4 quarter turns, then a flip if k >= 4."""
+    image = np.rot90(image, k % 4, axes=(0, 1))
+    return image[:, ::-1] if k >= 4 else image
+
+
+class TrainingSampler:
+    """Draws training sample ``i`` deterministically: pair, position, symmetry and (optionally) fresh noise.
+
+    Pairs are drawn with probability proportional to their area, so every pixel of
+    the training set is equally likely to be seen.
+    """
+
+    def __init__(self, pairs: Sequence[PairImages], patch_size: int, seed: int, fresh_noise: bool = True):
+        if patch_size < 2 or patch_size % 2:
+            raise ValueError(f"patch_size must be an even number >= 2, got {patch_size}")
+        too_small = [p.instance for p in pairs if min(p.clean.shape[:2]) < patch_size]
+        if too_small:
+            raise ValueError(f"images smaller than the {patch_size}-pixel patch: {too_small[:3]}")
+        self.pairs = list(pairs)
+        self.patch_size = patch_size
+        self.seed = seed
+        self.fresh_noise = fresh_noise
+        areas = np.array([p.clean.shape[0] * p.clean.shape[1] for p in self.pairs], dtype=np.float64)
+        self.weights = areas / areas.sum()
+
+    def __call__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sample ``index`` as (noisy, clean) float32 patches of shape (p, p, 3) in [0, 1]."""
+        rng = np.random.default_rng((self.seed, int(index)))
+        pair = self.pairs[rng.choice(len(self.pairs), p=self.weights)]
+        size = self.patch_size
+        height, width = pair.clean.shape[:2]
+        # Even offsets keep the Bayer phase, which re-simulating the noise relies on.
+        top = 2 * rng.integers(0, (height - size) // 2 + 1)
+        left = 2 * rng.integers(0, (width - size) // 2 + 1)
+        clean = pair.clean[top : top + size, left : left + size].astype(np.float32) / 255.0
+        if self.fresh_noise and pair.settings is not None:
+            noisy = self._fresh_noise(pair, top, left, rng)
+        else:
+            noisy = pair.noisy[top : top + size, left : left + size].astype(np.float32) / 255.0
+        k = int(rng.integers(8))
+        return (np.ascontiguousarray(dihedral(noisy, k)), np.ascontiguousarray(dihedral(clean, k)))
+
+    def _fresh_noise(self, pair: PairImages, top: int, left: int, rng: np.random.Generator) -> np.ndarray:
+        from casestudy.camera import resimulate_noisy
+
+        size, margin = self.patch_size, NOISE_MARGIN
+        height, width = pair.clean.shape[:2]
+        y0, x0 = max(top - margin, 0), max(left - margin, 0)
+        y1, x1 = min(top + size + margin, height), min(left + size + margin, width)
+        context = pair.clean[y0:y1, x0:x1].astype(np.float32) / 255.0
+        noisy = resimulate_noisy(context, pair.settings, rng)
+        return noisy[top - y0 : top - y0 + size, left - x0 : left - x0 + size].astype(np.float32)
+
+
+def training_dataset(
+    pairs: Sequence[PairImages],
+    patch_size: int,
+    batch_size: int,
+    seed: int,
+    fresh_noise: bool = True,
+) -> tf.data.Dataset:
+    """An endless, reproducible stream of (noisy, clean) batches for ``model.fit``.
+
+    Samples are made in parallel (``num_parallel_calls=AUTOTUNE``) yet in a fixed
+    order, batched and prefetched. Pass ``steps_per_epoch`` to ``fit``: the stream never ends.
+    """
+    import tensorflow as tf
+
+    sampler = TrainingSampler(pairs, patch_size, seed, fresh_noise)
+    shape = (patch_size, patch_size, 3)
+
+    def make(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        noisy, clean = tf.numpy_function(lambda i: sampler(int(i)), [index], [tf.float32, tf.float32])
+        return tf.ensure_shape(noisy, shape), tf.ensure_shape(clean, shape)
+
+    dataset = tf.data.Dataset.counter().map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def grid_origins(length: int, patch_size: int, stride: int | None = None) -> list[int]:
+    """Start positions of a fixed grid of patches along one axis, the last one flush with the border."""
+    if length < patch_size:
+        raise ValueError(f"an axis of {length} pixels cannot hold a {patch_size}-pixel patch")
+    stride = stride or patch_size
+    origins = list(range(0, length - patch_size + 1, stride))
+    if origins[-1] != length - patch_size:
+        origins.append(length - patch_size)
+    return origins
+
+
+def grid_patches(
+    pairs: Sequence[PairImages], patch_size: int, stride: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every grid patch of every pair as two float32 arrays (N, p, p, 3): noisy and clean.
+
+    The grid depends only on the image sizes, so the validation and test patches
+    are the same in every run.
+    """
+    noisy, clean = [], []
+    for pair in pairs:
+        height, width = pair.clean.shape[:2]
+        for top in grid_origins(height, patch_size, stride):
+            for left in grid_origins(width, patch_size, stride):
+                noisy.append(pair.noisy[top : top + patch_size, left : left + patch_size])
+                clean.append(pair.clean[top : top + patch_size, left : left + patch_size])
+    return (np.stack(noisy).astype(np.float32) / 255.0, np.stack(clean).astype(np.float32) / 255.0)
+
+
+def evaluation_dataset(
+    pairs: Sequence[PairImages], patch_size: int, batch_size: int, stride: int | None = None
+) -> tf.data.Dataset:
+    """Validation or test patches on a fixed grid, batched, for ``model.evaluate`` or ``fit(validation_data=...)``."""
+    import tensorflow as tf
+
+    noisy, clean = grid_patches(pairs, patch_size, stride)
+    return tf.data.Dataset.from_tensor_slices((noisy, clean)).batch(batch_size).prefetch(tf.data.AUTOTUNE)

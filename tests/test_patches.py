@@ -1,0 +1,105 @@
+"""The patch pipeline: reproducible random training patches, a fixed evaluation grid."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casestudy.data import patches
+from casestudy.data.patches import PairImages, TrainingSampler
+from casestudy.io import write_png
+
+
+def _coordinate_pair(height: int = 40, width: int = 56) -> PairImages:
+    """A clean image whose red and green channels encode the row and column; noisy = inverted clean."""
+    rows, cols = np.mgrid[0:height, 0:width]
+    clean = np.stack([rows * 4, cols * 4, np.full_like(rows, 7)], axis=-1).astype(np.uint8)
+    return PairImages("pair", 255 - clean, clean)
+
+
+def test_the_eight_symmetries_are_distinct_and_invertible() -> None:
+    image = np.arange(2 * 3 * 1).reshape(2, 3, 1)
+    square = np.arange(16).reshape(4, 4, 1)
+    variants = {patches.dihedral(square, k).tobytes() for k in range(8)}
+    assert len(variants) == 8
+    for k in range(4):  # k quarter turns undone by 4 - k more
+        assert np.array_equal(patches.dihedral(patches.dihedral(image, k), (4 - k) % 4), image)
+
+
+def test_a_sample_is_reproducible_and_samples_differ() -> None:
+    sampler = TrainingSampler([_coordinate_pair()], patch_size=8, seed=3)
+    first, again = sampler(5), sampler(5)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    others = [sampler(i)[1] for i in range(20)]
+    assert len({patch.tobytes() for patch in others}) > 10
+
+
+def test_noisy_and_clean_patches_stay_aligned_through_crop_and_symmetry() -> None:
+    sampler = TrainingSampler([_coordinate_pair()], patch_size=8, seed=0)
+    for index in range(30):
+        noisy, clean = sampler(index)
+        assert noisy.shape == clean.shape == (8, 8, 3) and noisy.dtype == np.float32
+        np.testing.assert_allclose(noisy, 1.0 - clean, atol=1e-6)
+        # Undo the symmetry by finding the one that puts the smallest coordinates at the top left.
+        rows, cols = np.round(clean[..., 0] * 255 / 4), np.round(clean[..., 1] * 255 / 4)
+        top, left = int(rows.min()), int(cols.min())
+        assert top % 2 == 0 and left % 2 == 0, "offsets must be even to keep the Bayer phase"
+        assert rows.max() - top == 7 and cols.max() - left == 7
+
+
+def test_patches_larger_than_an_image_are_refused() -> None:
+    with pytest.raises(ValueError, match="smaller than the 64-pixel patch"):
+        TrainingSampler([_coordinate_pair(40, 56)], patch_size=64, seed=0)
+    with pytest.raises(ValueError, match="even"):
+        TrainingSampler([_coordinate_pair()], patch_size=7, seed=0)
+
+
+def test_training_dataset_batches_are_deterministic() -> None:
+    pairs = [_coordinate_pair(), _coordinate_pair(24, 32)]
+    batches = [next(iter(patches.training_dataset(pairs, 8, 4, seed=1))) for _ in range(2)]
+    (noisy_a, clean_a), (noisy_b, clean_b) = batches
+    assert tuple(noisy_a.shape) == (4, 8, 8, 3)
+    assert np.array_equal(noisy_a.numpy(), noisy_b.numpy()) and np.array_equal(clean_a.numpy(), clean_b.numpy())
+    assert 0.0 <= float(np.min(clean_a)) and float(np.max(clean_a)) <= 1.0
+
+
+def test_grid_origins_cover_the_axis_with_the_last_patch_flush() -> None:
+    assert patches.grid_origins(10, 4) == [0, 4, 6]
+    assert patches.grid_origins(8, 4) == [0, 4]
+    assert patches.grid_origins(10, 4, stride=2) == [0, 2, 4, 6]
+    with pytest.raises(ValueError):
+        patches.grid_origins(3, 4)
+
+
+def test_grid_patches_count_and_content() -> None:
+    pair = _coordinate_pair(40, 56)
+    noisy, clean = patches.grid_patches([pair, pair], patch_size=16)
+    assert noisy.shape == (2 * 3 * 4, 16, 16, 3)
+    np.testing.assert_allclose(noisy, 1.0 - clean, atol=1e-6)
+    np.testing.assert_array_equal(clean[0], pair.clean[:16, :16] / np.float32(255))
+
+
+def test_evaluation_dataset_yields_every_grid_patch_once() -> None:
+    dataset = patches.evaluation_dataset([_coordinate_pair(40, 56)], patch_size=16, batch_size=5)
+    sizes = [int(noisy.shape[0]) for noisy, _ in dataset]
+    assert sizes == [5, 5, 2]
+
+
+def test_load_pair_images_reads_one_split(tmp_path: Path) -> None:
+    rows = []
+    for index, split in enumerate(["train", "train", "test"]):
+        clean = np.full((8, 10, 3), 40 * index, dtype=np.uint8)
+        write_png(tmp_path / f"c{index}.png", clean)
+        write_png(tmp_path / f"n{index}.png", clean + 5)
+        rows.append({"instance": f"i{index}", "split": split,
+                     "clean_path": str(tmp_path / f"c{index}.png"), "noisy_path": str(tmp_path / f"n{index}.png")})
+    catalogue = pd.DataFrame(rows)
+    train = patches.load_pair_images(catalogue, "train")
+    assert [pair.instance for pair in train] == ["i0", "i1"]
+    assert train[1].clean.dtype == np.uint8 and int(train[1].noisy[0, 0, 0]) == 45
+    with pytest.raises(ValueError, match="'val' split has no pairs"):
+        patches.load_pair_images(catalogue, "val")
+    write_png(tmp_path / "n2.png", np.zeros((8, 12, 3), np.uint8))
+    with pytest.raises(ValueError, match="n2.png"):
+        patches.load_pair_images(catalogue, "test")
