@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PROFILE ?= laptop
 
-.PHONY: venv demo test unit notebooks lab bench data clean
+.PHONY: venv demo test unit notebooks lab bench data refresh clean
 
 # The virtualenv is (re)installed whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -41,3 +41,7 @@ bench: venv
 
 clean:
 	rm -rf build reports/*.md reports/*.csv reports/*.json
+
+# Maintainers: re-execute the notebooks and solutions in place (laptop profile) before committing them.
+refresh: venv
+	$(BIN)/python -m casestudy.demo --profile laptop --inplace

@@ -4,7 +4,9 @@ Every image enters the case study through :func:`read_image`, which returns
 float32 RGB in [0, 1] whatever the file held, following one documented set of
 conversions:
 
-* 8-bit images are divided by 255, 16-bit ones by 65535 (bit depth is kept, not guessed);
+* 8-bit images are divided by 255, 16-bit ones by 65535 (bit depth is kept, not guessed;
+  16-bit colour PNGs are decoded at full depth, 16-bit grayscale+alpha PNGs are rejected
+  because Pillow cannot decode them without losing the low byte);
 * grayscale images are repeated into three channels (a gray photo is still a photo);
 * an alpha channel is dropped if it is fully opaque, otherwise the file is
   rejected: a transparent pixel has no colour to denoise;
@@ -35,9 +37,20 @@ from PIL import Image, UnidentifiedImageError
 #: this leaves room for 100 MP sensors while stopping decompression bombs).
 MAX_PIXELS = 200_000_000
 
+#: PNG colour types (IHDR byte 25) that need special handling at 16 bits.
+_PNG_GRAY_ALPHA = 4
+_PNG_COLOUR_TYPES = (2, 6)  # RGB, RGBA
+
 
 class ImageError(ValueError):
     """An image file that cannot be used; the message names the file and the problem."""
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting and restoring it: the os module offers no getter)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 @contextlib.contextmanager
@@ -47,6 +60,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        # mkstemp creates the file owner-only (0600); give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
@@ -94,33 +109,61 @@ def _check_opaque(alpha: np.ndarray, path: Path) -> None:
         raise ImageError(f"{path}: image has transparent pixels (alpha < 1); flatten it onto a background first")
 
 
-def _read_16bit_png(path: Path) -> np.ndarray | None:
-    """Decode a 16-bit colour PNG at full depth with scikit-image (Pillow would drop the low byte)."""
-    try:
-        from skimage import io as skio
-    except ImportError:  # pragma: no cover - scikit-image is a dependency
-        return None
-    data = skio.imread(path)
-    if data.dtype != np.uint16:
-        return None
-    array = data.astype(np.float32) / 65535.0
-    if array.ndim == 2:
-        array = np.repeat(array[..., None], 3, axis=-1)
+def _read_16bit_png(path: Path) -> np.ndarray:
+    """Decode a 16-bit RGB or RGBA PNG at full depth, as float32 in [0, 1] (alpha checked and dropped).
+
+    Pillow has no 16-bit colour mode: it keeps only the high byte of each sample
+    (raw mode ``RGB;16B``). Decoding the same data a second time with the
+    little-endian raw mode (``RGB;16L``) picks the other byte of each big-endian
+    sample, i.e. the low byte; the two passes together give every bit back. Both
+    use Pillow's own PNG decoder (filters, interlacing, CRC and truncation checks).
+    """
+    planes = []
+    for low_byte in (False, True):
+        with Image.open(path) as image:
+            tile = image.tile[0] if len(image.tile) == 1 else None
+            rawmode = _tile_rawmode(tile) if tile is not None and tile[0] == "zip" else None
+            if rawmode not in ("RGB;16B", "RGBA;16B"):
+                raise ImageError(
+                    f"{path}: 16-bit colour PNG that this Pillow version cannot decode at full depth "
+                    f"(decoder tiles {image.tile}); convert it to 8 bits per channel"
+                )
+            if low_byte:
+                low_mode = rawmode.replace(";16B", ";16L")
+                args = low_mode if isinstance(tile[3], str) else (low_mode, *tile[3][1:])
+                image.tile = [tile._replace(args=args) if hasattr(tile, "_replace") else (*tile[:3], args)]
+            image.load()
+            planes.append(np.asarray(image, dtype=np.uint16))
+    high, low = planes
+    array = ((high << 8) | low).astype(np.float32) / 65535.0
     if array.shape[-1] == 4:
         _check_opaque(array[..., 3], path)
         array = array[..., :3]
     return np.ascontiguousarray(array)
 
 
+def _tile_rawmode(tile: Any) -> str:
+    """The raw mode of a Pillow decoder tile (a plain string, or the first of a tuple of arguments)."""
+    args = tile[3]
+    return args if isinstance(args, str) else str(args[0])
+
+
 def image_size(path: str | os.PathLike) -> tuple[int, int]:
-    """(height, width) of an image from its header, without decoding the pixels."""
+    """(height, width) of an image from its header, without decoding the pixels.
+
+    Only the header is read, so a file truncated after its header passes here;
+    :func:`read_image` is what detects truncation.
+
+    Raises:
+        ImageError: a missing file or one whose header is not a known image format.
+    """
     path = Path(path)
     try:
         with Image.open(path) as image:
             width, height = image.size
     except FileNotFoundError:
         raise ImageError(f"{path}: file not found") from None
-    except (UnidentifiedImageError, OSError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise ImageError(f"{path}: not a readable image ({error})") from None
     return height, width
 
@@ -141,31 +184,31 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
                     f"{path}: {image.width}x{image.height} is over {MAX_PIXELS:,} pixels; "
                     "raise casestudy.io.MAX_PIXELS if this is intended"
                 )
-            # Pillow silently reduces 16-bit colour PNGs to 8 bits; those go through imageio below.
-            wide_png = image.format == "PNG" and image.mode in ("RGB", "RGBA") and _png_bit_depth(path) == 16
-            if not wide_png:
+            bit_depth, colour_type = _png_header(path) if image.format == "PNG" else (8, -1)
+            if bit_depth == 16 and colour_type == _PNG_GRAY_ALPHA:
+                # Pillow keeps only the high byte here and has no way to recover the low one.
+                raise ImageError(
+                    f"{path}: 16-bit grayscale+alpha PNG is not supported (it would lose 8 bits); "
+                    "save it without the alpha channel"
+                )
+            # Pillow silently reduces 16-bit colour PNGs to 8 bits; those are decoded in two passes below.
+            if not (bit_depth == 16 and colour_type in _PNG_COLOUR_TYPES):
                 image.load()
                 return _to_float_rgb(image, path)
+        return _read_16bit_png(path)
     except ImageError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise ImageError(f"{path}: corrupted or truncated image ({error})") from None
-    try:
-        array = _read_16bit_png(path)
-    except ImageError:
-        raise
-    except Exception as error:  # noqa: BLE001 - any decoder failure is a bad file
-        raise ImageError(f"{path}: corrupted or truncated image ({error})") from None
-    if array is None:  # pragma: no cover
-        raise ImageError(f"{path}: could not decode 16-bit PNG")
-    return array
 
 
-def _png_bit_depth(path: Path) -> int:
-    """Bit depth from the PNG IHDR chunk (byte 24 of the file)."""
+def _png_header(path: Path) -> tuple[int, int]:
+    """(bit depth, colour type) from the PNG IHDR chunk (bytes 24 and 25 of the file)."""
     with open(path, "rb") as handle:
-        header = handle.read(25)
-    return header[24] if len(header) == 25 and header[:8] == b"\x89PNG\r\n\x1a\n" else 8
+        header = handle.read(26)
+    if len(header) < 26 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return 8, -1
+    return header[24], header[25]
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -103,3 +103,22 @@ def test_load_pair_images_reads_one_split(tmp_path: Path) -> None:
     write_png(tmp_path / "n2.png", np.zeros((8, 12, 3), np.uint8))
     with pytest.raises(ValueError, match="n2.png"):
         patches.load_pair_images(catalogue, "test")
+
+
+def test_fresh_noise_differs_between_samples_but_keeps_its_strength() -> None:
+    from casestudy.camera import CaptureSettings, simulate_capture
+
+    rng = np.random.default_rng(0)
+    clean = np.clip(0.4 + 0.2 * rng.random((48, 48, 3)), 0, 1).astype(np.float32)
+    settings = CaptureSettings.from_metadata("GP", 1600, 1 / 100, 5500, "N")
+    gt, noisy = simulate_capture(clean, settings, rng)
+    pair = PairImages("sim", (noisy * 255).round().astype(np.uint8), (gt * 255).round().astype(np.uint8), settings)
+    stored = TrainingSampler([pair], patch_size=16, seed=0, fresh_noise=False)
+    fresh = TrainingSampler([pair], patch_size=16, seed=0, fresh_noise=True)
+    stored_noise = np.std([np.subtract(*stored(i)) for i in range(40)])
+    fresh_noise = np.std([np.subtract(*fresh(i)) for i in range(40)])
+    assert 0.8 < fresh_noise / stored_noise < 1.25, "fresh noise must match the stored noise's strength"
+    # The same sample index re-draws the same noise; the same patch at another index does not.
+    assert np.array_equal(fresh(3)[0], fresh(3)[0])
+    residuals = {np.subtract(*fresh(i)).round(4).tobytes() for i in range(10)}
+    assert len(residuals) == 10

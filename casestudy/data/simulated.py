@@ -1,0 +1,445 @@
+"""The embedded data set: SIDD-Small's 160 captures, re-shot offline by the camera simulator.
+
+Each row of SIDD-Small's folder list (``casestudy/resources/sidd_small_instances.txt``,
+``<instance>_<scene>_<phone>_<ISO>_<shutter>_<illuminant K>_<L|N|H>``) becomes one
+noisy / ground-truth pair: the scene's clean photo (:mod:`casestudy.data.scenes`)
+is cropped near its centre to the phone's aspect ratio, resized so its long side
+is the profile's ``sim_long_side`` (even height and width, so whole Bayer cells),
+and passed through :func:`casestudy.camera.simulate_capture` with the row's
+metadata. The result is laid out exactly like SIDD::
+
+    <out>/Data/<folder name>/GT_SRGB_010.PNG
+    <out>/Data/<folder name>/NOISY_SRGB_010.PNG      (with the capture's EXIF)
+    <out>/manifest.json                              (settings and SHA-256 of every file)
+    <out>/split.csv                                  (the scene-disjoint split)
+
+Determinism: every capture draws from its own generator seeded by
+``(seed, instance number)``, so rebuilding with the same seed gives identical
+bytes and a subset of rows gives the same files as the full set.
+
+Every pair also records a fingerprint of the simulator's source code: after any
+change to the simulator, a re-run rebuilds the pairs rather than mixing versions.
+
+Interruptions: each pair is written GT first, then NOISY, each atomically, then a
+small ``.done.json`` recording what was built and both files' hashes. A re-run
+reuses pairs whose record and hashes check out, rebuilds the rest, removes
+leftover ``.part`` files, and writes ``manifest.json`` last.
+Introduced in ``01_data_tour.ipynb``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import hashlib
+import importlib.resources
+import json
+import os
+import re
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from casestudy.camera import CaptureSettings, get_phone, simulate_capture
+from casestudy.config import Profile
+from casestudy.data.scenes import get_scene, load_scene, scene_ids
+from casestudy.data.split import load_or_create_split
+from casestudy.io import write_png, write_text
+
+FORMAT = "casestudy-simulated-sidd"
+FORMAT_VERSION = 1
+GT_FILE = "GT_SRGB_010.PNG"
+NOISY_FILE = "NOISY_SRGB_010.PNG"
+DONE_FILE = ".done.json"
+MANIFEST_FILE = "manifest.json"
+DATA_SUBDIR = "Data"
+ROWS_RESOURCE = "resources/sidd_small_instances.txt"
+#: Software tag of every noisy PNG: the EXIF is real-looking, the noise is not from that phone.
+SOFTWARE = "casestudy camera simulator (synthetic noise)"
+#: DateTimeOriginal of instance 0; each instance is five minutes later.
+_FIRST_CAPTURE = _dt.datetime(2016, 4, 4, 9, 0, 0)
+#: Fraction of the largest crop kept, and how far the crop may wander off centre (fraction of the slack).
+_CROP_SCALE = (0.85, 0.95)
+_CROP_OFFSET = (0.3, 0.7)
+_NAME = re.compile(r"^(\d{4})_(\d{3})_(GP|IP|S6|N6|G4)_(\d{5})_(\d{5})_(\d{4,5})_([LNH])$")
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptureRow:
+    """One SIDD folder name, parsed.
+
+    Attributes:
+        name: the folder name itself.
+        instance: capture number (the first field).
+        scene: scene id, e.g. ``'001'``.
+        phone, iso, shutter_s, illuminant_k, brightness: the capture's metadata;
+            the shutter field ``00060`` means 1/60 s.
+    """
+
+    name: str
+    instance: int
+    scene: str
+    phone: str
+    iso: int
+    shutter_s: float
+    illuminant_k: int
+    brightness: str
+
+    def settings(self) -> CaptureSettings:
+        """The simulator settings of this capture."""
+        return CaptureSettings.from_metadata(self.phone, self.iso, self.shutter_s, self.illuminant_k, self.brightness)
+
+
+def parse_folder_name(name: str) -> CaptureRow:
+    """Parse ``<instance>_<scene>_<phone>_<ISO>_<shutter>_<illuminant K>_<L|N|H>``.
+
+    Raises:
+        ValueError: the name does not follow SIDD's pattern (the message shows it).
+    """
+    match = _NAME.match(name.strip())
+    if not match:
+        raise ValueError(
+            f"{name!r} is not a SIDD folder name like 0001_001_S6_00100_00060_3200_L "
+            "(<instance>_<scene>_<phone>_<ISO>_<shutter>_<illuminant K>_<L|N|H>)"
+        )
+    instance, scene, phone, iso, shutter, kelvin, brightness = match.groups()
+    if int(shutter) == 0 or int(iso) == 0:
+        raise ValueError(f"{name!r}: ISO and shutter fields must be positive")
+    return CaptureRow(name.strip(), int(instance), scene, phone, int(iso), 1.0 / int(shutter), int(kelvin), brightness)
+
+
+def sidd_small_rows() -> list[CaptureRow]:
+    """SIDD-Small's 160 captures, in instance order, from the packaged folder list."""
+    resource = importlib.resources.files("casestudy").joinpath(ROWS_RESOURCE)
+    lines = resource.read_text(encoding="utf-8").split()
+    rows = []
+    for line_number, line in enumerate(lines, start=1):
+        try:
+            rows.append(parse_folder_name(line))
+        except ValueError as error:
+            raise ValueError(f"casestudy/{ROWS_RESOURCE}:{line_number}: {error}") from None
+    return sorted(rows, key=lambda row: row.instance)
+
+
+def smoke_rows(rows: list[CaptureRow], split: dict[str, str], seed: int, extra_test: int = 2) -> list[CaptureRow]:
+    """A scene-stratified dozen: one seeded row per scene, plus ``extra_test`` more from test scenes.
+
+    Every split holds at least one scene, so every split gets pairs.
+    """
+    rng = np.random.default_rng([seed, 0x5140CE])
+    by_scene: dict[str, list[CaptureRow]] = {}
+    for row in rows:
+        by_scene.setdefault(row.scene, []).append(row)
+    chosen = [group[rng.integers(len(group))] for _, group in sorted(by_scene.items())]
+    spare = [row for row in rows if split.get(row.scene) == "test" and row not in chosen]
+    if spare and extra_test:
+        picks = rng.choice(len(spare), size=min(extra_test, len(spare)), replace=False)
+        chosen += [spare[index] for index in sorted(picks)]
+    return sorted(chosen, key=lambda row: row.instance)
+
+
+def rows_for_profile(profile: Profile, split: dict[str, str], seed: int) -> list[CaptureRow]:
+    """The captures a profile's data set holds (``sim_subset`` ``'sidd-small'`` or ``'smoke'``).
+
+    Raises:
+        ValueError: an unknown ``sim_subset``.
+    """
+    rows = sidd_small_rows()
+    if profile.sim_subset == "sidd-small":
+        return rows
+    if profile.sim_subset == "smoke":
+        return smoke_rows(rows, split, seed)
+    raise ValueError(
+        f"profile {profile.name!r}: unknown sim_subset {profile.sim_subset!r}; use 'sidd-small' or 'smoke'"
+    )
+
+
+def capture_size(phone: str, long_side: int) -> tuple[int, int]:
+    """(height, width) of a simulated capture: the phone's SIDD aspect ratio (9:16 for S6 and G4),
+    long side ``long_side``, both even."""
+    if long_side < 4:
+        raise ValueError(f"sim_long_side must be at least 4 pixels, got {long_side}")
+    width = 2 * (int(long_side) // 2)
+    height = max(2, 2 * int(round(width * get_phone(phone).aspect / 2)))
+    return height, width
+
+
+def crop_and_resize(
+    image: np.ndarray, size: tuple[int, int], rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Crop ``image`` near its centre to the aspect of ``size`` (seeded jitter), then resize to ``size``.
+
+    Returns:
+        The float32 (height, width, 3) image and the crop box ``(top, left, height, width)``
+        in the source photo.
+    """
+    from skimage.transform import resize
+
+    source_h, source_w = image.shape[:2]
+    aspect = size[0] / size[1]
+    full_h, full_w = (source_w * aspect, source_w) if source_h / source_w > aspect else (source_h, source_h / aspect)
+    scale = rng.uniform(*_CROP_SCALE)
+    crop_h, crop_w = max(2, int(round(full_h * scale))), max(2, int(round(full_w * scale)))
+    top = int(round((source_h - crop_h) * rng.uniform(*_CROP_OFFSET)))
+    left = int(round((source_w - crop_w) * rng.uniform(*_CROP_OFFSET)))
+    crop = image[top : top + crop_h, left : left + crop_w]
+    resized = resize(crop, size, order=1, mode="reflect", anti_aliasing=crop_h > size[0], preserve_range=True)
+    return np.clip(resized, 0.0, 1.0).astype(np.float32), (top, left, crop_h, crop_w)
+
+
+def capture_exif(row: CaptureRow, height: int, width: int) -> dict[str, Any]:
+    """The EXIF a phone would write for this capture (make, model, exposure, size, a fixed date)."""
+    phone = get_phone(row.phone)
+    taken = _FIRST_CAPTURE + _dt.timedelta(minutes=5 * row.instance)
+    return {
+        "Make": phone.make,
+        "Model": phone.model,
+        "Software": SOFTWARE,
+        "ISOSpeedRatings": row.iso,
+        "ExposureTime": row.shutter_s,
+        "FNumber": phone.f_number,
+        "DateTimeOriginal": taken.strftime("%Y:%m:%d %H:%M:%S"),
+        "PixelXDimension": width,
+        "PixelYDimension": height,
+    }
+
+
+def capture_rng(seed: int, instance: int) -> np.random.Generator:
+    """The generator of one capture: depends only on the build seed and the instance number."""
+    return np.random.default_rng([int(seed), int(instance)])
+
+
+def simulate_row(row: CaptureRow, long_side: int, seed: int) -> dict[str, Any]:
+    """Simulate one capture in memory: GT and noisy images, settings and crop box."""
+    rng = capture_rng(seed, row.instance)
+    size = capture_size(row.phone, long_side)
+    clean, box = crop_and_resize(load_scene(row.scene), size, rng)
+    settings = row.settings()
+    gt, noisy = simulate_capture(clean, settings, rng)
+    return {"gt": gt, "noisy": noisy, "clean": clean, "settings": settings, "crop": box}
+
+
+@functools.lru_cache(maxsize=1)
+def simulator_fingerprint() -> str:
+    """A short hash of the source code that decides a pair's pixels (the camera package, the scene
+    list and this module). Stored with every pair, so any change to the simulator rebuilds old
+    pairs instead of silently mixing two versions in one data set."""
+    from casestudy import camera
+    from casestudy.data import scenes
+
+    files = sorted(Path(camera.__file__).parent.glob("*.py")) + [Path(scenes.__file__), Path(__file__)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _pair_key(row: CaptureRow, long_side: int, seed: int) -> dict[str, Any]:
+    """Everything that determines a pair's bytes; a stored pair is reused only if its key matches."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "simulator": simulator_fingerprint(),
+        "seed": int(seed),
+        "long_side": int(long_side),
+        "folder": row.name,
+        "source": get_scene(row.scene).source,
+        "settings": row.settings().to_dict(),
+    }
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _verified_record(folder: Path, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The pair's ``.done.json`` if it matches ``key`` and both files still have the recorded hashes."""
+    record = _read_json(folder / DONE_FILE)
+    if not isinstance(record, dict) or record.get("key") != json.loads(json.dumps(key)):
+        return None
+    hashes = record.get("sha256", {})
+    for name in (GT_FILE, NOISY_FILE):
+        path = folder / name
+        if not path.is_file() or hashes.get(name) != _sha256(path):
+            return None
+    return record
+
+
+def _write_pair(folder: Path, row: CaptureRow, long_side: int, seed: int, key: dict[str, Any]) -> dict[str, Any]:
+    """Simulate and write one pair (GT, then NOISY, then the record); return the record."""
+    (folder / DONE_FILE).unlink(missing_ok=True)
+    capture = simulate_row(row, long_side, seed)
+    height, width = capture["gt"].shape[:2]
+    write_png(folder / GT_FILE, capture["gt"])
+    write_png(folder / NOISY_FILE, capture["noisy"], exif=capture_exif(row, height, width))
+    record = {
+        "key": key,
+        "crop": list(capture["crop"]),
+        "height": height,
+        "width": width,
+        "sha256": {name: _sha256(folder / name) for name in (GT_FILE, NOISY_FILE)},
+        "bytes": {name: (folder / name).stat().st_size for name in (GT_FILE, NOISY_FILE)},
+    }
+    write_text(folder / DONE_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return record
+
+
+def _remove_part_files(folders: Iterable[Path]) -> int:
+    """Delete temporary ``.*.part`` files an interrupted write left behind; return how many."""
+    removed = 0
+    for folder in folders:
+        if folder.is_dir():
+            for part in folder.glob(".*.part"):
+                part.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _remove_stale_pairs(data_dir: Path, keep: set[str]) -> int:
+    """Remove pair folders this builder made (they hold ``.done.json``) that the current build does not list."""
+    removed = 0
+    if not data_dir.is_dir():
+        return 0
+    for folder in sorted(data_dir.iterdir()):
+        if folder.name in keep or not (folder / DONE_FILE).is_file():
+            continue
+        for name in (GT_FILE, NOISY_FILE, DONE_FILE):
+            (folder / name).unlink(missing_ok=True)
+        _remove_part_files([folder])
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # the user put something else there: leave it
+        removed += 1
+    return removed
+
+
+def _profile_record(profile: Profile) -> dict[str, Any]:
+    return {"name": profile.name, "sim_subset": profile.sim_subset, "sim_long_side": profile.sim_long_side}
+
+
+def build_dataset(out: str | os.PathLike, profile: Profile, seed: int | None = None) -> str:
+    """Build (or repair) the simulated data set of ``profile`` in ``out``; return a one-line report.
+
+    Complete pairs from an earlier build with the same seed and size are reused;
+    missing, half-written or changed ones are rebuilt; ``manifest.json`` is written last.
+    """
+    start = time.perf_counter()
+    seed = profile.seed if seed is None else int(seed)
+    out = Path(out).expanduser()
+    data_dir = out / DATA_SUBDIR
+    data_dir.mkdir(parents=True, exist_ok=True)
+    split = load_or_create_split(out, scene_ids(), seed=seed)
+    rows = rows_for_profile(profile, split, seed)
+    long_side = profile.sim_long_side
+    _remove_part_files([out, data_dir, *(data_dir / row.name for row in rows)])
+    stale = _remove_stale_pairs(data_dir, {row.name for row in rows})
+
+    built = reused = 0
+    captures: dict[str, Any] = {}
+    for row in rows:
+        folder = data_dir / row.name
+        key = _pair_key(row, long_side, seed)
+        record = _verified_record(folder, key)
+        if record is None:
+            record = _write_pair(folder, row, long_side, seed, key)
+            built += 1
+        else:
+            reused += 1
+        captures[row.name] = {
+            "scene": row.scene,
+            "source": get_scene(row.scene).source,
+            "split": split[row.scene],
+            "settings": key["settings"],
+            "height": record["height"],
+            "width": record["width"],
+            "crop": record["crop"],
+            "sha256": record["sha256"],
+            "bytes": record["bytes"],
+        }
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "simulator": simulator_fingerprint(),
+        "profile": _profile_record(profile),
+        "seed": seed,
+        "pairs": len(captures),
+        "captures": captures,
+    }
+    write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    seconds = time.perf_counter() - start
+    report = f"{out}: {len(rows)} pairs ({built} built, {reused} reused) in {seconds:.1f} s"
+    if stale:
+        report += f"; removed {stale} pairs no longer in the {profile.name} set"
+    return report
+
+
+def read_manifest(root: str | os.PathLike) -> dict[str, Any]:
+    """The data set's ``manifest.json``.
+
+    Raises:
+        FileNotFoundError: no manifest (the folder was not built by :func:`build_dataset`).
+        ValueError: the manifest is unreadable or of another format.
+    """
+    path = Path(root).expanduser() / MANIFEST_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no manifest; build the data set with `casestudy data build`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ValueError(f"{path}: not valid JSON ({error}); rebuild with `casestudy data build`") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a {FORMAT} manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: manifest format {manifest.get('format_version')} is not {FORMAT_VERSION}; rebuild the data set"
+        )
+    return manifest
+
+
+def load_capture_settings(root: str | os.PathLike) -> dict[str, CaptureSettings]:
+    """Each pair's :class:`CaptureSettings`, keyed by folder name, from ``root/manifest.json``."""
+    manifest = read_manifest(root)
+    try:
+        return {name: CaptureSettings.from_dict(entry["settings"]) for name, entry in manifest["captures"].items()}
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{Path(root) / MANIFEST_FILE}: bad capture settings ({error})") from None
+
+
+def _looks_complete(root: Path, profile: Profile) -> bool:
+    """Cheap check (no hashing): the manifest fits the profile and every file has its recorded size."""
+    try:
+        manifest = read_manifest(root)
+    except (FileNotFoundError, ValueError):
+        return False
+    if manifest.get("profile") != _profile_record(profile) or manifest.get("seed") != profile.seed:
+        return False
+    if manifest.get("simulator") != simulator_fingerprint():
+        return False
+    for name, entry in manifest.get("captures", {}).items():
+        for filename, size in entry.get("bytes", {}).items():
+            path = root / DATA_SUBDIR / name / filename
+            if not path.is_file() or path.stat().st_size != size:
+                return False
+    return bool(manifest.get("captures"))
+
+
+def ensure_dataset(profile: Profile) -> Path:
+    """The profile's simulated data set folder, built first if it is missing or incomplete.
+
+    A complete set is returned silently; otherwise the build's report is printed.
+    """
+    root = profile.simulated_dir
+    if not _looks_complete(root, profile):
+        print(build_dataset(root, profile))
+    return root

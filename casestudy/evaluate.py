@@ -1,0 +1,379 @@
+"""Scoring denoisers on a data set: one row per image and method, then one table.
+
+The original case study scored methods on test sets that differed between
+notebooks, with a non-standard SSIM and timings from single cold calls. Here
+every method runs through :func:`evaluate` on the same images of one split of
+the catalogue, scored with :mod:`casestudy.metrics`, and timed the same way:
+
+* preparation (loading tuned parameters, a model) is not timed;
+* each method is first called once on the first image, untimed (a warm-up:
+  imports, caches, graph tracing), then timed on every image with
+  ``time.perf_counter`` around the call alone (reading and scoring excluded);
+* speed is reported as seconds per megapixel, and :func:`summarize` takes its
+  *median* over images, which one slow outlier cannot move.
+
+Methods live in the :data:`METHODS` registry: a :class:`Method` has a name, a
+label, a ``prepare(context)`` hook that returns a ready-to-run method, and is
+called as ``method(noisy) -> denoised``. ``noisy`` (the input itself, the
+baseline every method must beat) and every classical filter of
+:data:`casestudy.filters.FILTERS` register themselves here; networks join
+later with :func:`register_method`.
+
+The ``casestudy evaluate`` command (:func:`add_arguments`, :func:`run_cli`)
+tunes the filters on the validation split when no saved settings exist, prints
+the summary table and writes the per-image rows to a CSV.
+Introduced in ``04_classical_filters.ipynb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from casestudy.filters import FILTERS, FilterSpec
+from casestudy.io import read_image, write_text
+from casestudy.metrics import MetricInputError, psnr, ssim
+
+if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
+    import pandas as pd
+
+#: Catalogue columns copied into every result row.
+META_COLUMNS = ("instance", "scene", "source", "phone", "iso", "brightness", "split")
+#: Columns of :func:`evaluate`'s result, in order.
+ROW_COLUMNS = (*META_COLUMNS, "method", "psnr", "ssim", "seconds", "megapixels", "s_per_mp")
+#: Columns of :func:`summarize`'s result, in order.
+SUMMARY_COLUMNS = ("psnr", "ssim", "s_per_mp", "images")
+
+
+class UnknownMethodError(ValueError):
+    """A method name that is not registered; the message lists the registered ones."""
+
+
+# --------------------------------------------------------------------------- methods
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalContext:
+    """What a method may need to get ready.
+
+    Attributes:
+        params: tuned settings of the classical filters, ``{filter name: params}``.
+        data_dir: the data set's folder, when known (a network may look for its weights by it).
+    """
+
+    params: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    data_dir: Path | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """A denoiser :func:`evaluate` can run.
+
+    Subclasses override :meth:`__call__` and, if they need set-up, :meth:`prepare`.
+    """
+
+    name: str
+    label: str
+
+    def prepare(self, context: EvalContext) -> Method:
+        """Return a copy ready to run (tuned parameters filled in, model loaded); not timed."""
+        return self
+
+    def __call__(self, noisy: np.ndarray) -> np.ndarray:
+        """Denoise one float32 (H, W, 3) image in [0, 1]."""
+        raise NotImplementedError(f"method {self.name!r} does not implement __call__")
+
+
+@dataclasses.dataclass(frozen=True)
+class NoisyInput(Method):
+    """The noisy input returned unchanged: the score every denoiser has to beat."""
+
+    name: str = "noisy"
+    label: str = "Noisy input"
+
+    def __call__(self, noisy: np.ndarray) -> np.ndarray:
+        return noisy
+
+
+@dataclasses.dataclass(frozen=True)
+class FilterMethod(Method):
+    """A classical filter with its parameters: the tuned ones from the context, else the defaults."""
+
+    spec: FilterSpec
+    params: Mapping[str, Any] | None = None
+
+    def prepare(self, context: EvalContext) -> FilterMethod:
+        return dataclasses.replace(self, params=self.spec.params(**dict(context.params.get(self.name, {}))))
+
+    def __call__(self, noisy: np.ndarray) -> np.ndarray:
+        return self.spec(noisy, **dict(self.params or {}))
+
+
+#: Every method :func:`evaluate` knows, by name, in the order tables list them.
+METHODS: dict[str, Method] = {}
+
+
+def register_method(method: Method, replace: bool = False) -> Method:
+    """Add ``method`` to :data:`METHODS` (``replace=True`` to swap one already registered)."""
+    if method.name in METHODS and not replace:
+        raise ValueError(f"a method named {method.name!r} is already registered")
+    METHODS[method.name] = method
+    return method
+
+
+def default_methods() -> list[str]:
+    """The methods evaluated when none are named: the noisy input and every classical filter."""
+    return ["noisy", *FILTERS]
+
+
+def parse_methods(text: str | Sequence[str] | None) -> list[str]:
+    """Method names from ``"noisy,nlm,bm3d"`` (or a list); ``None`` or ``""`` gives :func:`default_methods`.
+
+    Raises:
+        UnknownMethodError: a name that is not registered; the message lists the known ones.
+    """
+    if text is None:
+        return default_methods()
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = list(dict.fromkeys(item.strip() for item in items if item.strip()))
+    if not names:
+        return default_methods()
+    unknown = [name for name in names if name not in METHODS]
+    if unknown:
+        raise UnknownMethodError(f"unknown method(s) {', '.join(map(repr, unknown))}; known methods: {', '.join(METHODS)}")
+    return names
+
+
+register_method(NoisyInput())
+for _spec in FILTERS.values():
+    register_method(FilterMethod(name=_spec.name, label=_spec.label, spec=_spec))
+del _spec
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate(
+    catalogue: pd.DataFrame,
+    methods: Sequence[str] | str | None = None,
+    split: str = "test",
+    max_images: int | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: bool = False,
+    context: EvalContext | None = None,
+) -> pd.DataFrame:
+    """Run each method on each image of one split and score it.
+
+    Args:
+        catalogue: the catalogue (:func:`casestudy.data.catalogue.load_catalogue`).
+        methods: names from :data:`METHODS` (a list or ``"a,b"``); ``None``: :func:`default_methods`.
+        split: ``"train"``, ``"val"`` or ``"test"``.
+        max_images: at most this many images, spread over the scenes; ``None``: all.
+        params: tuned filter settings ``{filter name: params}`` (others use defaults).
+        progress: show a progress bar over the images.
+        context: passed to every method's ``prepare``; ``params`` overrides its ``params``.
+
+    Returns:
+        One row per image and method (columns :data:`ROW_COLUMNS`), images in
+        ``instance`` order, methods in the order given.
+
+    Raises:
+        UnknownMethodError: an unregistered method name.
+        ValueError: the split has no images, an image pair differs in shape, or a
+            method returns an image of the wrong shape or with bad values.
+    """
+    import pandas as pd
+
+    from casestudy.tuning import spread_over_scenes
+
+    names = parse_methods(methods)
+    missing = [column for column in (*META_COLUMNS, "noisy_path", "clean_path") if column not in catalogue.columns]
+    if missing:
+        raise ValueError(f"the catalogue lacks the column(s) {missing}")
+    rows = catalogue[catalogue["split"] == split]
+    if rows.empty:
+        counts = ", ".join(f"{name}: {count}" for name, count in catalogue["split"].value_counts().items())
+        raise ValueError(f"the {split!r} split has no images ({counts or 'empty catalogue'}); choose another split")
+    rows = spread_over_scenes(rows, max_images).sort_values("instance", kind="stable")
+    context = context or EvalContext()
+    if params is not None:
+        context = dataclasses.replace(context, params=params)
+    ready = [METHODS[name].prepare(context) for name in names]
+
+    records: list[dict[str, Any]] = []
+    warmed: set[str] = set()
+    images = rows.itertuples(index=False)
+    if progress:
+        from tqdm.auto import tqdm
+
+        images = tqdm(images, total=len(rows), desc=f"evaluating {len(ready)} method(s)")
+    for row in images:
+        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
+        if noisy.shape != clean.shape:
+            raise ValueError(f"{row.instance}: noisy {noisy.shape} and clean {clean.shape} differ in shape")
+        megapixels = noisy.shape[0] * noisy.shape[1] / 1e6
+        meta = {column: getattr(row, column) for column in META_COLUMNS}
+        for method in ready:
+            if method.name not in warmed:
+                method(noisy.copy())  # warm-up, untimed
+                warmed.add(method.name)
+            start = time.perf_counter()
+            denoised = method(noisy.copy())
+            seconds = time.perf_counter() - start
+            score_psnr, score_ssim = _score(method.name, row.instance, clean, denoised)
+            records.append(
+                {
+                    **meta,
+                    "method": method.name,
+                    "psnr": score_psnr,
+                    "ssim": score_ssim,
+                    "seconds": seconds,
+                    "megapixels": megapixels,
+                    "s_per_mp": seconds / megapixels,
+                }
+            )
+    return pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+
+
+def _score(method: str, instance: str, clean: np.ndarray, denoised: np.ndarray) -> tuple[float, float]:
+    """PSNR and SSIM of one output, with errors that name the method and the image."""
+    if np.shape(denoised) != clean.shape:
+        raise ValueError(f"method {method!r} returned shape {np.shape(denoised)} for {instance} ({clean.shape} in)")
+    try:
+        return psnr(clean, denoised), ssim(clean, denoised)
+    except MetricInputError as error:
+        raise MetricInputError(f"method {method!r} on {instance}: {error}") from None
+
+
+def summarize(rows: pd.DataFrame, methods: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per method: mean PSNR, mean SSIM, median seconds per megapixel, number of images.
+
+    Methods come in the order of ``methods`` if given, else in the order they
+    first appear in ``rows`` (the order :func:`evaluate` was asked for).
+    """
+    import pandas as pd
+
+    if rows.empty:
+        return pd.DataFrame(columns=list(SUMMARY_COLUMNS), index=pd.Index([], name="method"))
+    order = list(methods) if methods is not None else list(dict.fromkeys(rows["method"]))
+    grouped = rows.groupby("method", sort=False)
+    summary = pd.DataFrame(
+        {
+            "psnr": grouped["psnr"].mean(),
+            "ssim": grouped["ssim"].mean(),
+            "s_per_mp": grouped["s_per_mp"].median(),
+            "images": grouped["instance"].nunique(),
+        }
+    )
+    summary.index.name = "method"
+    return summary.reindex([name for name in order if name in summary.index])
+
+
+def format_table(summary: pd.DataFrame) -> str:
+    """The summary as a Markdown table (written here: pandas' ``to_markdown`` needs ``tabulate``)."""
+    header = ["method", "label", "PSNR (dB)", "SSIM", "s/MP", "images"]
+    body = [
+        [
+            str(name),
+            METHODS[name].label if name in METHODS else "",
+            _number(row["psnr"], 2),
+            _number(row["ssim"], 4),
+            _number(row["s_per_mp"], 3),
+            str(int(row["images"])),
+        ]
+        for name, row in summary.iterrows()
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    right = [False, False, True, True, True, True]
+
+    def render(cells: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 1) + ":" if r else "-" * (w + 2) for w, r in zip(widths, right)) + "|"
+    return "\n".join([render(header), rule, *(render(line) for line in body)])
+
+
+def _number(value: float, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "inf" if math.isinf(value) else f"{value:.{digits}f}"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``casestudy evaluate``'s options to ``parser``."""
+    parser.add_argument("--data", metavar="DIR", help="data folder (default: $CASESTUDY_DATA, else the profile's simulated set)")
+    parser.add_argument("--layout", help="force a layout: sidd, renoir, nind, folders (default: detect)")
+    parser.add_argument(
+        "--methods",
+        metavar="LIST",
+        help=f"comma-separated methods (default: {','.join(default_methods())})",
+    )
+    parser.add_argument("--split", default="test", choices=("train", "val", "test"), help="split to score (default: test)")
+    parser.add_argument("--out", metavar="CSV", help="per-image rows (default: reports/evaluate-<data>-<split>.csv)")
+    parser.add_argument("--max-images", type=int, metavar="N", help="at most N images (default: the profile's)")
+    parser.add_argument(
+        "--params",
+        metavar="JSON",
+        help="tuned filter settings to use and update (default: reports/filter_params-<data>.json)",
+    )
+    parser.add_argument(
+        "--tune",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="search filter parameters on the validation split for filters without saved settings (default: on)",
+    )
+    parser.add_argument("--progress", action="store_true", help="show progress bars")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``casestudy evaluate``: tune if needed, score, print the table, write the per-image CSV."""
+    from casestudy.config import get_profile, reports_dir, resolve_data_dir
+    from casestudy.data.catalogue import load_catalogue
+    from casestudy.tuning import data_set_name, filter_params_path, load_filter_params, tune_filters
+
+    profile = get_profile(getattr(args, "profile", None))
+    names = parse_methods(args.methods)
+    if args.max_images is not None and args.max_images < 1:
+        raise ValueError(f"--max-images must be at least 1, got {args.max_images}")
+    data_dir = resolve_data_dir(args.data, profile)
+    catalogue = load_catalogue(data_dir, layout=args.layout, seed=profile.seed)
+    params_path = Path(args.params) if args.params else filter_params_path(data_dir)
+    params: dict[str, dict[str, Any]] = load_filter_params(params_path) if params_path.is_file() else {}
+    untuned = [name for name in names if name in FILTERS and name not in params]
+    if untuned and args.tune:
+        print(
+            f"tuning {', '.join(untuned)} on the validation split ({profile.filter_search} grid, "
+            f"at most {profile.tuning_max_images} images) -> {params_path}",
+            file=sys.stderr,
+        )
+        params.update(tune_filters(catalogue, untuned, profile, path=params_path, progress=args.progress))
+    elif untuned:
+        print(f"no saved settings for {', '.join(untuned)}: using their defaults", file=sys.stderr)
+    max_images = args.max_images if args.max_images is not None else profile.eval_max_images
+    rows = evaluate(
+        catalogue,
+        names,
+        split=args.split,
+        max_images=max_images,
+        params=params,
+        progress=args.progress,
+        context=EvalContext(params=params, data_dir=Path(data_dir)),
+    )
+    out = Path(args.out) if args.out else reports_dir() / f"evaluate-{data_set_name(data_dir)}-{args.split}.csv"
+    write_text(out, rows.to_csv(index=False))
+    summary = summarize(rows, names)
+    print(f"{data_dir} ({args.split} split, {int(summary['images'].max())} images)")
+    print(format_table(summary))
+    print(f"per-image rows: {out}")
+    return 0

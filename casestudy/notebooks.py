@@ -1,0 +1,72 @@
+"""Running the notebooks headless: the engine behind ``make demo`` and the refresh of committed outputs.
+
+Notebooks run top to bottom in a fresh kernel with ``CASESTUDY_PROFILE`` set, exactly
+as a reader would run them; a failing cell stops the run with the notebook's name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from casestudy.config import PROFILE_ENV, project_root
+from casestudy.io import write_text
+
+#: A Keras progress bar or a timing ("12ms/step", "3.2 s") would change on every run.
+_VOLATILE = re.compile(r"\d+(\.\d+)?\s*m?s/step")
+
+
+def notebook_paths(folder: Path | None = None, include_solutions: bool = False) -> list[Path]:
+    """The numbered notebooks (``NN_name.ipynb``) in reading order."""
+    folder = folder or project_root() / "notebooks"
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if include_solutions:
+        paths += sorted((folder / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    return paths
+
+
+def execute_notebook(source: Path, target: Path, profile: str, timeout: int | None = None) -> None:
+    """Execute ``source`` in a fresh kernel under ``profile`` and write the result to ``target`` atomically.
+
+    Raises:
+        RuntimeError: naming the notebook and the failing cell's error.
+    """
+    import nbformat
+    from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
+
+    notebook = nbformat.read(source, as_version=4)
+    previous = os.environ.get(PROFILE_ENV)
+    os.environ[PROFILE_ENV] = profile  # the kernel inherits this process's environment
+    try:
+        runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3")
+        runner.preprocess(notebook, {"metadata": {"path": str(source.parent)}})
+    except CellExecutionError as error:
+        raise RuntimeError(f"{source.name} failed under profile {profile!r}:\n{error}") from None
+    finally:
+        if previous is None:
+            os.environ.pop(PROFILE_ENV, None)
+        else:
+            os.environ[PROFILE_ENV] = previous
+    _strip_volatile_metadata(notebook)
+    write_text(target, nbformat.writes(notebook) + "\n")
+
+
+def _strip_volatile_metadata(notebook) -> None:
+    """Drop execution timestamps so a re-run only changes what the cells printed."""
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+
+
+def volatile_outputs(notebook_path: Path) -> Iterator[str]:
+    """Lines of stored outputs that look like timings or progress bars (for a test to find)."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") or "".join(output.get("data", {}).get("text/plain", ""))
+            for line in str(text).splitlines():
+                if _VOLATILE.search(line):
+                    yield f"{notebook_path.name} cell {index}: {line.strip()}"

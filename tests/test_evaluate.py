@@ -1,0 +1,237 @@
+"""casestudy.evaluate: rows per image and method, the method registry, the summary, the command end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casestudy import evaluate as E
+from casestudy.cli import main
+from casestudy.evaluate import (
+    METHODS,
+    ROW_COLUMNS,
+    EvalContext,
+    Method,
+    UnknownMethodError,
+    evaluate,
+    format_table,
+    summarize,
+)
+from casestudy.filters import FILTERS
+from casestudy.io import read_image, write_png
+from casestudy.metrics import psnr
+from casestudy.tuning import load_filter_params
+
+SCENES = {"s1": "train", "s2": "val", "s3": "test", "s4": "test"}
+
+
+def write_catalogue(root: Path, splits: dict[str, str], per_scene: int = 2) -> pd.DataFrame:
+    """Tiny noisy/clean PNG pairs under ``root`` and a catalogue-shaped DataFrame for them."""
+    rows = []
+    y, x = np.mgrid[0:32, 0:48] / 48.0
+    for s, (scene, split) in enumerate(splits.items()):
+        clean = np.stack([0.3 + 0.4 * x, 0.4 + 0.1 * s + 0.2 * y, 0.5 + 0.2 * x * y], axis=-1)
+        for k in range(per_scene):
+            instance = f"{scene}-{k}"
+            noise = np.random.default_rng(10 * s + k).normal(0, 0.08, clean.shape)
+            write_png(root / "clean" / f"{instance}.png", clean)
+            write_png(root / "noisy" / f"{instance}.png", np.clip(clean + noise, 0, 1))
+            rows.append(
+                {
+                    "source": "folders", "scene": scene, "instance": instance, "phone": "S6", "camera": "",
+                    "iso": 100.0 * (s + 1), "shutter_s": np.nan, "illuminant_k": np.nan, "brightness": "L",
+                    "height": 32, "width": 48,
+                    "clean_path": str(root / "clean" / f"{instance}.png"),
+                    "noisy_path": str(root / "noisy" / f"{instance}.png"),
+                    "exif_make": "", "exif_model": "", "exif_iso": np.nan, "exif_exposure_s": np.nan,
+                    "exif_fnumber": np.nan, "exif_datetime": "", "split": split,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return write_catalogue(tmp_path_factory.mktemp("data"), SCENES)
+
+
+@dataclasses.dataclass(frozen=True)
+class Counting(Method):
+    """A method that records its calls and the context it was prepared with (``prepare`` returns itself)."""
+
+    calls: list = dataclasses.field(default_factory=list)
+    prepared_with: list = dataclasses.field(default_factory=list)
+
+    def prepare(self, context: EvalContext) -> Counting:
+        self.prepared_with.append(context)
+        return self
+
+    def __call__(self, noisy: np.ndarray) -> np.ndarray:
+        self.calls.append(noisy.shape)
+        return noisy
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_one_row_per_image_and_method_with_metadata(catalogue) -> None:
+    rows = evaluate(catalogue, ["noisy", "gaussian", "tv"], split="test")
+    assert list(rows.columns) == list(ROW_COLUMNS)
+    assert len(rows) == 4 * 3  # four test images (two scenes x two pairs) x three methods
+    assert set(rows["split"]) == {"test"} and set(rows["scene"]) == {"s3", "s4"}
+    assert rows["method"].tolist()[:3] == ["noisy", "gaussian", "tv"]
+    assert rows["instance"].is_monotonic_increasing
+    first = rows.iloc[0]
+    assert (first["phone"], first["brightness"], first["iso"]) == ("S6", "L", 300.0)
+    assert rows["megapixels"].iloc[0] == pytest.approx(32 * 48 / 1e6)
+    assert np.allclose(rows["s_per_mp"], rows["seconds"] / rows["megapixels"])
+
+
+def test_scores_are_the_metrics_of_the_outputs(catalogue) -> None:
+    rows = evaluate(catalogue, "noisy,gaussian", split="test", max_images=1)
+    picked = catalogue[catalogue["instance"] == rows["instance"].iloc[0]].iloc[0]
+    noisy, clean = read_image(picked["noisy_path"]), read_image(picked["clean_path"])
+    by_method = rows.set_index("method")
+    assert by_method.loc["noisy", "psnr"] == pytest.approx(psnr(clean, noisy))
+    assert by_method.loc["gaussian", "psnr"] == pytest.approx(psnr(clean, FILTERS["gaussian"](noisy)))
+    assert by_method.loc["gaussian", "psnr"] > by_method.loc["noisy", "psnr"]
+    assert 0 < by_method.loc["noisy", "ssim"] < by_method.loc["gaussian", "ssim"] <= 1
+
+
+def test_max_images_spreads_over_scenes(catalogue) -> None:
+    rows = evaluate(catalogue, ["noisy"], split="test", max_images=2)
+    assert len(rows) == 2 and set(rows["scene"]) == {"s3", "s4"}
+
+
+def test_tuned_params_are_used(catalogue) -> None:
+    default = evaluate(catalogue, ["gaussian"], max_images=1)["psnr"].iloc[0]
+    tuned = evaluate(catalogue, ["gaussian"], max_images=1, params={"gaussian": {"sigma": 0.3}})["psnr"].iloc[0]
+    assert tuned != pytest.approx(default)
+
+
+def test_each_method_is_warmed_up_once_and_prepared(catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    method = Counting(name="counting", label="Counting")
+    monkeypatch.setitem(METHODS, "counting", method)
+    evaluate(catalogue, ["counting"], split="test", params={"tv": {"weight": 0.2}})
+    assert len(method.calls) == 4 + 1  # four images, plus one untimed warm-up call
+    assert method.prepared_with[0].params == {"tv": {"weight": 0.2}}
+
+
+def test_unknown_method_lists_the_known_ones(catalogue) -> None:
+    with pytest.raises(UnknownMethodError, match="'nlmm'.*known methods: noisy, gaussian.*bm3d"):
+        evaluate(catalogue, ["noisy", "nlmm"])
+
+
+def test_empty_split_is_a_clear_error(catalogue) -> None:
+    with pytest.raises(ValueError, match="'val' split has no images"):
+        evaluate(catalogue[catalogue["split"] != "val"], ["noisy"], split="val")
+
+
+def test_a_method_returning_the_wrong_shape_is_named(catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Cropping(Method):
+        def __call__(self, noisy: np.ndarray) -> np.ndarray:
+            return noisy[1:]
+
+    monkeypatch.setitem(METHODS, "cropping", Cropping("cropping", "Cropping"))
+    with pytest.raises(ValueError, match="method 'cropping' returned shape"):
+        evaluate(catalogue, ["cropping"], max_images=1)
+
+
+def test_registry_holds_noisy_and_every_filter() -> None:
+    assert list(METHODS)[: len(FILTERS) + 1] == ["noisy", *FILTERS]
+    assert E.default_methods() == ["noisy", *FILTERS]
+    with pytest.raises(ValueError, match="already registered"):
+        E.register_method(E.NoisyInput())
+
+
+def test_parse_methods() -> None:
+    assert E.parse_methods(" nlm, bm3d ,nlm") == ["nlm", "bm3d"]
+    assert E.parse_methods(None) == E.parse_methods("") == E.default_methods()
+
+
+# --------------------------------------------------------------------------- summary and table
+
+
+def test_summarize_orders_and_aggregates() -> None:
+    rows = pd.DataFrame(
+        {
+            "instance": ["a", "a", "b", "b", "c", "c"],
+            "method": ["nlm", "noisy"] * 3,
+            "psnr": [30.0, 20.0, 32.0, 22.0, 34.0, 24.0],
+            "ssim": [0.8, 0.5, 0.9, 0.6, 0.7, 0.4],
+            "s_per_mp": [1.0, 0.0, 9.0, 0.0, 2.0, 0.0],
+        }
+    )
+    summary = summarize(rows)
+    assert summary.index.tolist() == ["nlm", "noisy"]  # order of first appearance
+    assert summary.loc["nlm"].tolist() == pytest.approx([32.0, 0.8, 2.0, 3])  # mean, mean, median, images
+    assert summarize(rows, ["noisy", "nlm"]).index.tolist() == ["noisy", "nlm"]
+
+
+def test_format_table_is_markdown_with_every_method() -> None:
+    summary = pd.DataFrame(
+        {"psnr": [math.inf, 30.444], "ssim": [1.0, 0.76], "s_per_mp": [0.0, 1.2345], "images": [2, 2]},
+        index=pd.Index(["noisy", "nlm"], name="method"),
+    )
+    lines = format_table(summary).splitlines()
+    assert lines[0].startswith("| method") and set(lines[1]) <= {"|", "-", ":"}
+    assert " inf " in lines[2] and "Noisy input" in lines[2]
+    assert "Non-Local Means" in lines[3] and "30.44" in lines[3] and "1.234" in lines[3]
+    assert len({len(line) for line in lines}) == 1  # columns aligned
+
+
+# --------------------------------------------------------------------------- the command, end to end
+
+
+@pytest.fixture
+def folders_tree(tmp_path: Path) -> Path:
+    """A generic data folder: clean/*.png and noisy/*.png with the same names, five scenes."""
+    pytest.importorskip("casestudy.data.catalogue")
+    root = tmp_path / "mydata"
+    y, x = np.mgrid[0:32, 0:48] / 48.0
+    for i in range(5):
+        clean = np.stack([0.3 + 0.4 * x, 0.3 + 0.1 * i + 0.2 * y, 0.5 + 0.2 * x * y], axis=-1)
+        write_png(root / "clean" / f"photo{i}.png", clean)
+        write_png(root / "noisy" / f"photo{i}.png", np.clip(clean + np.random.default_rng(i).normal(0, 0.08, clean.shape), 0, 1))
+    return root
+
+
+def test_cli_evaluate_end_to_end(folders_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out, params = tmp_path / "out" / "results.csv", tmp_path / "params.json"
+    argv = ["evaluate", "--profile", "smoke", "--data", str(folders_tree), "--methods", "noisy,gaussian,nlm",
+            "--out", str(out), "--params", str(params)]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "tuning gaussian, nlm" in captured.err
+    assert "| noisy" in captured.out and "| nlm" in captured.out and str(out) in captured.out
+    rows = pd.read_csv(out)
+    test_images = rows["instance"].nunique()
+    assert test_images >= 1 and len(rows) == 3 * test_images
+    assert set(rows["split"]) == {"test"} and list(rows.columns) == list(ROW_COLUMNS)
+    assert set(load_filter_params(params)) == {"gaussian", "nlm"}
+    # A second run finds the saved settings and does not tune again.
+    assert main(argv + ["--no-tune"]) == 0
+    assert "tuning" not in capsys.readouterr().err
+
+
+def test_cli_unknown_method_is_a_one_line_error(folders_tree: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["evaluate", "--data", str(folders_tree), "--methods", "noisy,prid"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown method(s) 'prid'" in err and "known methods: noisy" in err and "Traceback" not in err
+
+
+def test_cli_empty_split_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    pytest.importorskip("casestudy.data.catalogue")
+    root = tmp_path / "two"
+    for i in range(2):  # two scenes: everything goes to train
+        write_png(root / "clean" / f"p{i}.png", np.full((16, 16, 3), 0.5))
+        write_png(root / "noisy" / f"p{i}.png", np.full((16, 16, 3), 0.55))
+    code = main(["evaluate", "--data", str(root), "--methods", "noisy", "--no-tune", "--out", str(tmp_path / "r.csv")])
+    assert code == 1
+    assert "'test' split has no images (train: 2)" in capsys.readouterr().err

@@ -1,0 +1,214 @@
+"""casestudy.tuning: the grid search finds the right point, tuning uses the right split, settings round-trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casestudy import tuning
+from casestudy.config import get_profile, reports_dir
+from casestudy.filters import FILTERS, FilterSpec
+from casestudy.io import write_png
+from casestudy.tuning import (
+    TuningWarning,
+    load_filter_params,
+    save_filter_params,
+    search_filter_params,
+    spread_over_scenes,
+    tune_filters,
+)
+
+SMOKE = dataclasses.replace(get_profile("smoke"), filter_search="small", tuning_max_images=2)
+
+
+def flat_pair(seed: int, level: float = 0.5, sigma: float = 0.1, shape=(32, 48, 3)) -> tuple[np.ndarray, np.ndarray]:
+    """(noisy, clean): a flat grey image and a seeded noisy copy, float32."""
+    clean = np.full(shape, level, np.float32)
+    noisy = np.clip(clean + np.random.default_rng(seed).normal(0, sigma, shape), 0, 1).astype(np.float32)
+    return noisy, clean
+
+
+def write_catalogue(root: Path, splits: dict[str, str], per_scene: int = 1) -> pd.DataFrame:
+    """Write tiny noisy/clean PNG pairs under ``root`` and return a catalogue-shaped DataFrame for them."""
+    rows = []
+    for s, (scene, split) in enumerate(splits.items()):
+        for k in range(per_scene):
+            instance = f"{scene}-{k}"
+            noisy, clean = flat_pair(seed=10 * s + k, level=0.3 + 0.1 * s)
+            write_png(root / "clean" / f"{instance}.png", clean)
+            write_png(root / "noisy" / f"{instance}.png", noisy)
+            rows.append(
+                {
+                    "source": "folders", "scene": scene, "instance": instance, "phone": "GP", "camera": "Google Pixel",
+                    "iso": 800.0, "shutter_s": 0.01, "illuminant_k": np.nan, "brightness": "N",
+                    "height": 32, "width": 48,
+                    "clean_path": str(root / "clean" / f"{instance}.png"),
+                    "noisy_path": str(root / "noisy" / f"{instance}.png"),
+                    "exif_make": "", "exif_model": "", "exif_iso": np.nan, "exif_exposure_s": np.nan,
+                    "exif_fnumber": np.nan, "exif_datetime": "", "split": split,
+                }
+            )
+    return pd.DataFrame(rows).sort_values("instance").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the search
+
+
+def _shift(noisy: np.ndarray, *, offset: float = 0.0) -> np.ndarray:
+    return np.clip(noisy - offset, 0, 1).astype(np.float32)
+
+
+@pytest.fixture
+def shift_filter(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fake filter that subtracts ``offset``: on pairs with noisy = clean + 0.1, offset 0.1 is clearly right."""
+    spec = FilterSpec(
+        "shift", "Shift", _shift, {"offset": 0.0},
+        {"small": {"offset": [0.0, 0.05, 0.1, 0.15]}, "full": {"offset": [0.0, 0.1]}},
+    )
+    monkeypatch.setitem(FILTERS, "shift", spec)
+    return "shift"
+
+
+def test_search_picks_the_clearly_right_point(shift_filter) -> None:
+    clean = np.full((16, 16, 3), 0.4, np.float32)
+    pairs = [(clean + 0.1, clean), (clean * 0.5 + 0.1, clean * 0.5)]
+    best, table = search_filter_params(shift_filter, pairs, grid="small")
+    assert best == {"offset": 0.1}
+    assert list(table.columns) == ["offset", "psnr", "seconds", "best"]
+    assert table["best"].tolist() == [False, False, True, False]
+    assert table["psnr"].iloc[2] > 60 and table["psnr"].iloc[1] == pytest.approx(26.02, abs=0.01)
+
+
+def test_search_on_a_real_filter_prefers_strong_smoothing_of_a_flat_image() -> None:
+    pairs = [flat_pair(seed) for seed in range(2)]
+    best, table = search_filter_params("gaussian", pairs, grid="full")
+    assert best == {"sigma": max(FILTERS["gaussian"].grids["full"]["sigma"])}
+    assert table["psnr"].is_monotonic_increasing
+    assert len(table) == len(FILTERS["gaussian"].grid("full"))
+
+
+def test_search_keeps_the_first_of_equal_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = FilterSpec("same", "Same", lambda noisy, *, k=0: noisy, {"k": 0}, {"small": {"k": [2, 1]}, "full": {"k": [0]}})
+    monkeypatch.setitem(FILTERS, "same", spec)
+    best, _ = search_filter_params("same", [flat_pair(0)], grid="small")
+    assert best == {"k": 2}
+
+
+@pytest.mark.parametrize(
+    ("name", "pairs", "grid", "message"),
+    [
+        ("gaussian", [], "small", "no \\(noisy, clean\\) pairs"),
+        ("gaussian", [(np.zeros((8, 8, 3), np.float32), np.zeros((8, 9, 3), np.float32))], "small", "differ in shape"),
+        ("gausian", [flat_pair(0)], "small", "unknown filter 'gausian'.*gaussian"),
+        ("gaussian", [flat_pair(0)], "medium", "unknown grid 'medium'"),
+    ],
+)
+def test_search_errors(name, pairs, grid, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        search_filter_params(name, pairs, grid=grid)
+
+
+# --------------------------------------------------------------------------- choosing images
+
+
+def test_spread_over_scenes_takes_scenes_in_turn() -> None:
+    frame = pd.DataFrame({"scene": ["b", "a", "a", "c", "a", "c"], "instance": ["b0", "a2", "a0", "c1", "a1", "c0"]})
+    assert spread_over_scenes(frame, 4)["instance"].tolist() == ["a0", "b0", "c0", "a1"]
+    assert len(spread_over_scenes(frame, None)) == 6
+    assert spread_over_scenes(frame, 0).empty
+
+
+def test_centre_crop() -> None:
+    image = np.arange(10 * 20).reshape(10, 20)
+    assert tuning.centre_crop(image, 4).tolist() == image[3:7, 8:12].tolist()
+    assert tuning.centre_crop(image, 16).shape == (10, 16)
+    assert tuning.centre_crop(image, None) is image
+
+
+# --------------------------------------------------------------------------- tune_filters
+
+
+def test_tune_filters_uses_val_only_and_saves(tmp_path: Path) -> None:
+    catalogue = write_catalogue(tmp_path / "data", {"s1": "train", "s2": "val", "s3": "val", "s4": "test"}, per_scene=2)
+    path = tmp_path / "params.json"
+    save_filter_params(path, {"bm3d": {"sigma_factor": 2.0}})  # settings of another filter must survive
+    chosen = tune_filters(catalogue, ["noisy", "gaussian", "median"], SMOKE, path=path)
+    assert set(chosen) == {"gaussian", "median"}
+    assert chosen["gaussian"] == {"sigma": 1.5}  # flat images: the stronger blur of the small grid wins
+    stored = load_filter_params(path, with_info=True)
+    assert stored["bm3d"]["params"] == {"sigma_factor": 2.0}
+    assert stored["gaussian"]["split"] == "val"
+    assert stored["gaussian"]["images"] == 2  # SMOKE.tuning_max_images, out of four val pairs
+    assert stored["gaussian"]["grid"] == "small"
+    assert load_filter_params(path)["median"] == chosen["median"]
+
+
+def test_tune_filters_falls_back_to_train_and_says_so(tmp_path: Path) -> None:
+    catalogue = write_catalogue(tmp_path / "data", {"s1": "train", "s2": "test"})
+    with pytest.warns(TuningWarning, match="no validation pairs"):
+        chosen = tune_filters(catalogue, ["tv"], SMOKE)
+    assert set(chosen) == {"tv"}
+
+
+def test_tune_filters_without_filters_reads_nothing() -> None:
+    assert tune_filters(pd.DataFrame(columns=["split"]), ["noisy"], SMOKE) == {}
+
+
+def test_tune_filters_with_no_val_nor_train_is_an_error(tmp_path: Path) -> None:
+    catalogue = write_catalogue(tmp_path / "data", {"s1": "test"})
+    with pytest.raises(ValueError, match="no validation or training pairs"):
+        tune_filters(catalogue, ["tv"], SMOKE)
+
+
+# --------------------------------------------------------------------------- saving and loading
+
+
+def test_params_round_trip_atomically(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "params.json"
+    params = {"nlm": {"h_factor": 1.3, "patch_size": 7, "patch_distance": 6, "sigma_method": "blocks"}, "tv": {"weight": 0.08}}
+    save_filter_params(path, params)
+    assert load_filter_params(path) == params
+    assert [p.name for p in path.parent.iterdir()] == ["params.json"], "no temporary files left behind"
+    assert json.loads(path.read_text())["format"] == tuning.PARAMS_FORMAT
+
+
+def test_save_rejects_unknown_names_before_writing(tmp_path: Path) -> None:
+    path = tmp_path / "params.json"
+    with pytest.raises(ValueError, match="unknown filter 'nlmm'"):
+        save_filter_params(path, {"nlmm": {}})
+    with pytest.raises(ValueError, match="no parameter"):
+        save_filter_params(path, {"tv": {"wieght": 0.1}})
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"filters": {}}', "not a filter parameter file"),
+        ('{"format": "casestudy-filter-params/1", "filters": {"nope": {"params": {}}}}', "unknown filter 'nope'"),
+        ('{"format": "casestudy-filter-params/1", "filters": {"tv": {"params": {"w": 1}}}}', "no parameter"),
+        ('{"format": "casestudy-filter-params/1", "filters": {"tv": {"weight": 1}}}', "no 'params' object"),
+    ],
+)
+def test_load_rejects_bad_files_naming_them(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "params.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as caught:
+        load_filter_params(path)
+    assert "params.json" in str(caught.value)
+
+
+def test_load_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no saved filter parameters"):
+        load_filter_params(tmp_path / "none.json")
+
+
+def test_default_params_path_is_under_reports_named_after_the_data_set(tmp_path: Path) -> None:
+    path = tuning.filter_params_path(tmp_path / "simulated-sidd")
+    assert path == reports_dir() / "filter_params-simulated-sidd.json"
