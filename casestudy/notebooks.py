@@ -16,6 +16,8 @@ from casestudy.io import write_text
 
 #: A Keras progress bar or a timing ("12ms/step", "3.2 s") would change on every run.
 _VOLATILE = re.compile(r"\d+(\.\d+)?\s*m?s/step")
+#: TensorFlow's C++ start-up log lines (absl), timestamped and printed whatever TF_CPP_MIN_LOG_LEVEL says.
+_TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
 
 
 def notebook_paths(folder: Path | None = None, include_solutions: bool = False) -> list[Path]:
@@ -54,13 +56,27 @@ def execute_notebook(source: Path, target: Path, profile: str, timeout: int | No
 
 
 def _strip_volatile_metadata(notebook) -> None:
-    """Drop execution timestamps so a re-run only changes what the cells printed."""
+    """Drop execution timestamps and TensorFlow's C++ log lines, so a re-run only changes what the cells printed.
+
+    The log lines reach the notebook only when a kernel runs it headless (under
+    pytest they bypass the kernel); they say nothing about the case study.
+    """
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                kept = [line for line in output["text"].splitlines(keepends=True) if not _TF_LOG_LINE.match(line)]
+                if not kept:
+                    continue
+                output["text"] = "".join(kept)
+            outputs.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = outputs
 
 
 def volatile_outputs(notebook_path: Path) -> Iterator[str]:
-    """Lines of stored outputs that look like timings or progress bars (for a test to find)."""
+    """Lines of stored outputs that look like timings, progress bars or TensorFlow log lines (for a test to find)."""
     import nbformat
 
     notebook = nbformat.read(notebook_path, as_version=4)
@@ -68,5 +84,5 @@ def volatile_outputs(notebook_path: Path) -> Iterator[str]:
         for output in cell.get("outputs", []):
             text = output.get("text", "") or "".join(output.get("data", {}).get("text/plain", ""))
             for line in str(text).splitlines():
-                if _VOLATILE.search(line):
+                if _VOLATILE.search(line) or _TF_LOG_LINE.match(line):
                     yield f"{notebook_path.name} cell {index}: {line.strip()}"

@@ -42,3 +42,16 @@ def test_no_error_outputs_are_committed(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_tensorflow_log_lines_are_stripped_but_real_stderr_is_kept() -> None:
+    from casestudy.notebooks import _strip_volatile_metadata
+
+    log = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+           "I0000 00:00:1795639172.202427   12433 port.cc:153] oneDNN custom operations are on.\n")
+    cell = nbformat.v4.new_code_cell("import tensorflow")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=log),
+                    nbformat.v4.new_output("stream", name="stderr", text=log + "UserWarning: something real\n")]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    _strip_volatile_metadata(notebook)
+    assert [output["text"] for output in notebook.cells[0].outputs] == ["UserWarning: something real\n"]
