@@ -335,8 +335,13 @@ def build_dataset(out: str | os.PathLike, profile: Profile, seed: int | None = N
     missing, half-written or changed ones are rebuilt; ``manifest.json`` is written last.
     """
     start = time.perf_counter()
+    summary = _build(Path(out).expanduser(), profile, seed)
+    return f"{summary} in {time.perf_counter() - start:.1f} s"
+
+
+def _build(out: Path, profile: Profile, seed: int | None) -> str:
+    """The build itself; returns what was done, without timings."""
     seed = profile.seed if seed is None else int(seed)
-    out = Path(out).expanduser()
     data_dir = out / DATA_SUBDIR
     data_dir.mkdir(parents=True, exist_ok=True)
     split = load_or_create_split(out, scene_ids(), seed=seed)
@@ -377,8 +382,7 @@ def build_dataset(out: str | os.PathLike, profile: Profile, seed: int | None = N
         "captures": captures,
     }
     write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    seconds = time.perf_counter() - start
-    report = f"{out}: {len(rows)} pairs ({built} built, {reused} reused) in {seconds:.1f} s"
+    report = f"{out}: {len(rows)} pairs ({built} built, {reused} reused)"
     if stale:
         report += f"; removed {stale} pairs no longer in the {profile.name} set"
     return report
@@ -437,9 +441,10 @@ def _looks_complete(root: Path, profile: Profile) -> bool:
 def ensure_dataset(profile: Profile) -> Path:
     """The profile's simulated data set folder, built first if it is missing or incomplete.
 
-    A complete set is returned silently; otherwise the build's report is printed.
+    A complete set is returned silently; otherwise one line says what was built
+    (without the build time, so a notebook's output does not change from run to run).
     """
     root = profile.simulated_dir
     if not _looks_complete(root, profile):
-        print(build_dataset(root, profile))
+        print(f"Built the {profile.name} simulated data set: {_build(root, profile, None)}")
     return root
