@@ -35,7 +35,11 @@ class Profile:
         train_steps: optimisation steps per network in the notebooks.
         eval_max_images: at most this many test images per method (``None``: all).
         filter_search: ``"small"`` or ``"full"`` parameter grid for the classical filters.
-        tuning_max_images: validation images used when searching filter parameters.
+        tuning_max_images: validation images used when searching filter parameters
+            (a slow filter may use fewer: ``FilterSpec.max_tuning_images``).
+        tuning_crop: each tuning image is centre-cropped to at most this many
+            pixels a side (``None``: whole images); filter parameters are
+            per-pixel quantities, so a crop tunes them nearly as well, faster.
     """
 
     name: str
@@ -48,6 +52,7 @@ class Profile:
     eval_max_images: int | None = None
     filter_search: str = "full"
     tuning_max_images: int = 8
+    tuning_crop: int | None = 512
 
     @property
     def simulated_dir(self) -> Path:
@@ -67,8 +72,9 @@ PROFILES: dict[str, Profile] = {
         eval_max_images=2,
         filter_search="small",
         tuning_max_images=1,
+        tuning_crop=128,
     ),
-    "laptop": Profile(name="laptop"),
+    "laptop": Profile(name="laptop", eval_max_images=12, tuning_crop=192),
     "gpu": Profile(
         name="gpu",
         sim_long_side=512,

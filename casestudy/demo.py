@@ -47,14 +47,12 @@ def run_notebooks(profile_name: str, inplace: bool) -> list[Path]:
 
 def results_report(data_dir: Path, profile_name: str) -> str:
     """``reports/results.md``: the test-split table of every method the notebooks evaluated."""
-    import pandas as pd
-
-    from casestudy.evaluate import format_table, results_path, summarize
+    from casestudy.evaluate import format_table, load_rows, results_path, summarize
 
     path = results_path(data_dir, "test")
     if not path.is_file():
         return f"No results yet: {path.name} was not written (notebook 04 writes it).\n"
-    rows = pd.read_csv(path)
+    rows = load_rows(path)
     table = format_table(summarize(rows))
     images = rows["instance"].nunique()
     scenes = rows["scene"].nunique()

@@ -19,6 +19,12 @@ baseline every method must beat) and every classical filter of
 :data:`casestudy.filters.FILTERS` register themselves here; networks join
 later with :func:`register_method`.
 
+The per-image rows are the record later steps build on: :func:`save_rows`
+writes them as CSV (atomically) to :func:`results_path`,
+``reports/<kind>-<data set folder name>-<split>.csv``, and :func:`load_rows`
+reads them back with the catalogue's text columns kept as text (scene
+``"007"`` stays ``"007"``).
+
 The ``casestudy evaluate`` command (:func:`add_arguments`, :func:`run_cli`)
 tunes the filters on the validation split when no saved settings exist, prints
 the summary table and writes the per-image rows to a CSV.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -307,6 +314,59 @@ def _number(value: float, digits: int) -> str:
     return "inf" if math.isinf(value) else f"{value:.{digits}f}"
 
 
+# --------------------------------------------------------------------------- saving rows
+
+#: Text columns of the per-image rows (read back as text, not numbers).
+TEXT_COLUMNS = ("instance", "scene", "source", "phone", "brightness", "split", "method")
+
+
+def results_path(data_dir: str | os.PathLike, split: str = "test", kind: str = "classical") -> Path:
+    """Where the per-image rows of one evaluation go: ``reports/<kind>-<data set folder name>-<split>.csv``.
+
+    ``kind`` names the family of methods (``classical`` for the filters of
+    ``04_classical_filters.ipynb``, ``evaluate`` for the command line's default).
+    """
+    from casestudy.config import reports_dir
+    from casestudy.tuning import data_set_name
+
+    return reports_dir() / f"{kind}-{data_set_name(data_dir)}-{split}.csv"
+
+
+def save_rows(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write :func:`evaluate`'s rows to ``path`` as CSV, atomically (a reader never sees half a file).
+
+    Raises:
+        ValueError: ``rows`` lacks some of :data:`ROW_COLUMNS`.
+    """
+    missing = [column for column in ROW_COLUMNS if column not in rows.columns]
+    if missing:
+        raise ValueError(f"not evaluation rows: the column(s) {missing} are missing")
+    path = Path(path)
+    write_text(path, rows.to_csv(index=False))
+    return path
+
+
+def load_rows(path: str | os.PathLike) -> pd.DataFrame:
+    """Read rows written by :func:`save_rows`, text columns as text (``"007"`` stays ``"007"``).
+
+    Raises:
+        FileNotFoundError: no such file (the message says which notebook writes it).
+        ValueError: a CSV without the columns :func:`evaluate` writes.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no saved evaluation rows (04_classical_filters.ipynb writes them)")
+    rows = pd.read_csv(path, dtype={column: str for column in TEXT_COLUMNS}, keep_default_na=False, na_values=[""])
+    missing = [column for column in ROW_COLUMNS if column not in rows.columns]
+    if missing:
+        raise ValueError(f"{path}: not evaluation rows, the column(s) {missing} are missing")
+    for column in TEXT_COLUMNS:
+        rows[column] = rows[column].fillna("")
+    return rows
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -338,9 +398,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_cli(args: argparse.Namespace) -> int:
     """``casestudy evaluate``: tune if needed, score, print the table, write the per-image CSV."""
-    from casestudy.config import get_profile, reports_dir, resolve_data_dir
+    from casestudy.config import get_profile, resolve_data_dir
     from casestudy.data.catalogue import load_catalogue
-    from casestudy.tuning import data_set_name, filter_params_path, load_filter_params, tune_filters
+    from casestudy.tuning import filter_params_path, load_filter_params, tune_filters
 
     profile = get_profile(getattr(args, "profile", None))
     names = parse_methods(args.methods)
@@ -370,8 +430,7 @@ def run_cli(args: argparse.Namespace) -> int:
         progress=args.progress,
         context=EvalContext(params=params, data_dir=Path(data_dir)),
     )
-    out = Path(args.out) if args.out else reports_dir() / f"evaluate-{data_set_name(data_dir)}-{args.split}.csv"
-    write_text(out, rows.to_csv(index=False))
+    out = save_rows(rows, Path(args.out) if args.out else results_path(data_dir, args.split, kind="evaluate"))
     summary = summarize(rows, names)
     print(f"{data_dir} ({args.split} split, {int(summary['images'].max())} images)")
     print(format_table(summary))

@@ -11,9 +11,11 @@ notebooks and the command line all use the same ones:
   ``"full"`` grid (:mod:`casestudy.filters`) on a list of (noisy, clean) pairs;
 * :func:`tune_filters` picks the pairs from a catalogue's ``val`` split (the
   ``train`` split if there is no validation scene, with a warning), at most
-  ``profile.tuning_max_images`` of them spread over the scenes, centre-cropped
-  to at most ``crop`` pixels a side (filter parameters are per-pixel quantities,
-  so a crop tunes them as well as the whole photo, far faster);
+  ``profile.tuning_max_images`` of them spread over the scenes (fewer for a
+  slow filter whose spec sets ``max_tuning_images``, such as BM3D),
+  centre-cropped to at most ``profile.tuning_crop`` pixels a side (filter
+  parameters are per-pixel quantities, so a crop tunes them as well as the
+  whole photo, far faster);
 * :func:`save_filter_params` / :func:`load_filter_params` write and read the
   settings; :func:`filter_params_path` is their default place,
   ``reports/filter_params-<data set folder name>.json`` (the data folder
@@ -43,8 +45,6 @@ from casestudy.metrics import psnr
 
 #: Format tag written into every parameter file, checked on reading.
 PARAMS_FORMAT = "casestudy-filter-params/1"
-#: Default largest side of the centre crop each tuning image is cut to.
-DEFAULT_CROP = 512
 
 Pair = tuple[np.ndarray, np.ndarray]
 
@@ -87,8 +87,42 @@ def search_filter_params(
         if np.shape(noisy) != np.shape(clean):
             raise ValueError(f"pair {index}: noisy {np.shape(noisy)} and clean {np.shape(clean)} differ in shape")
     points = spec.grid(grid)
+    table = _score_points(spec, points, pairs, progress, f"tuning {name}")
+    best = int(np.argmax(table["psnr"].to_numpy()))  # argmax keeps the first of equal scores
+    table["best"] = np.arange(len(table)) == best
+    return dict(points[best]), table
+
+
+def sweep_parameter(
+    name: str, pairs: Sequence[Pair], parameter: str, values: Sequence[Any], **fixed: Any
+) -> pd.DataFrame:
+    """Score filter ``name`` at each value of one ``parameter``, the others fixed (``fixed``, else defaults).
+
+    The one-parameter cut through a grid that a reader can plot: how PSNR
+    moves with NLM's ``h_factor``, ``patch_size`` or ``patch_distance``.
+    Introduced in ``04_classical_filters.ipynb``.
+
+    Returns:
+        One row per value, in the order given: every parameter, ``psnr``
+        (mean over pairs, dB) and ``seconds`` (mean filter time per pair).
+
+    Raises:
+        ValueError: no pairs, or a parameter the filter does not take.
+    """
+    spec = get_filter(name)
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError(f"sweep_parameter({name!r}): no (noisy, clean) pairs to score")
+    points = [spec.params(**{**fixed, parameter: value}) for value in values]
+    return _score_points(spec, points, pairs, False, "")
+
+
+def _score_points(
+    spec: Any, points: Sequence[Mapping[str, Any]], pairs: Sequence[Pair], progress: bool, description: str
+) -> pd.DataFrame:
+    """Mean PSNR and mean seconds per pair of a filter at each parameter setting."""
     rows = []
-    for params in _maybe_progress(points, progress, f"tuning {name}"):
+    for params in _maybe_progress(points, progress, description):
         scores, seconds = [], 0.0
         for noisy, clean in pairs:
             start = time.perf_counter()
@@ -96,10 +130,7 @@ def search_filter_params(
             seconds += time.perf_counter() - start
             scores.append(psnr(clean, denoised))
         rows.append({**params, "psnr": float(np.mean(scores)), "seconds": seconds / len(pairs)})
-    table = pd.DataFrame(rows)
-    best = int(np.argmax(table["psnr"].to_numpy()))  # argmax keeps the first of equal scores
-    table["best"] = np.arange(len(table)) == best
-    return dict(points[best]), table
+    return pd.DataFrame(rows)
 
 
 def _maybe_progress(items: Sequence[Any], progress: bool, description: str) -> Iterable[Any]:
@@ -170,16 +201,17 @@ def tune_filters(
     methods: Iterable[str],
     profile: Profile,
     path: str | os.PathLike | None = None,
-    crop: int | None = DEFAULT_CROP,
     progress: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Search each classical filter among ``methods`` on the catalogue's validation split.
 
     Names that are not classical filters (``noisy``, networks) are skipped.
     Uses ``profile.filter_search`` as the grid and at most
-    ``profile.tuning_max_images`` pairs. When ``path`` is given, the chosen
+    ``profile.tuning_max_images`` pairs (``max_tuning_images`` of them, evenly
+    spaced, for a filter whose spec sets it), each centre-cropped to
+    ``profile.tuning_crop`` pixels a side. When ``path`` is given, the chosen
     settings are merged into that JSON file (other filters' settings in it are
-    kept) with their validation PSNR, grid and image count.
+    kept) with their validation PSNR, grid, image count and crop.
 
     Returns:
         ``{filter name: chosen parameters}`` for the filters tuned now.
@@ -188,25 +220,65 @@ def tune_filters(
     if not names:
         return {}
     rows, split = tuning_rows(catalogue, profile.tuning_max_images)
-    pairs = load_pairs(rows, crop)
+    pairs = load_pairs(rows, profile.tuning_crop)
     chosen: dict[str, dict[str, Any]] = {}
     info: dict[str, dict[str, Any]] = {}
     for name in names:
-        params, table = search_filter_params(name, pairs, profile.filter_search, progress=progress)
+        used = _subset(pairs, FILTERS[name].max_tuning_images)
+        params, table = search_filter_params(name, used, profile.filter_search, progress=progress)
         chosen[name] = params
         best_psnr = float(table.loc[table["best"], "psnr"].iloc[0])
         info[name] = {
             "psnr": round(best_psnr, 4) if math.isfinite(best_psnr) else None,  # JSON has no inf
             "grid": profile.filter_search,
             "split": split,
-            "images": len(pairs),
-            "crop": crop,
+            "images": len(used),
+            "crop": profile.tuning_crop,
         }
     if path is not None:
         saved = load_filter_params(path, with_info=True) if Path(path).is_file() else {}
         saved.update({name: {"params": chosen[name], **info[name]} for name in names})
         _write_params_file(path, saved)
     return chosen
+
+
+def filter_params_table(entries: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The settings of :func:`load_filter_params` ``(path, with_info=True)`` as a table, one row per filter.
+
+    Columns: ``label``, ``settings`` (the parameters that differ between grid
+    points of the filter's ``"full"`` grid or from its defaults, as
+    ``name=value`` text), ``val_psnr`` (dB, on the tuning crops), ``images``,
+    ``crop`` and ``grid``; index ``filter``, in :data:`FILTERS` order.
+    Introduced in ``04_classical_filters.ipynb``.
+    """
+    rows = []
+    for name in [name for name in FILTERS if name in entries]:
+        spec, entry = FILTERS[name], entries[name]
+        params = spec.params(**entry.get("params", entry))  # a plain {name: params} mapping works too
+        varied = [key for key in spec.defaults if key in spec.grids["full"] or params.get(key) != spec.defaults[key]]
+        rows.append(
+            {
+                "filter": name,
+                "label": spec.label,
+                "settings": ", ".join(f"{key}={params[key]}" for key in varied),
+                "val_psnr": entry.get("psnr", np.nan),
+                "images": entry.get("images", pd.NA),
+                "crop": entry.get("crop", pd.NA),
+                "grid": entry.get("grid", ""),
+            }
+        )
+    columns = ["filter", "label", "settings", "val_psnr", "images", "crop", "grid"]
+    return pd.DataFrame(rows, columns=columns).set_index("filter")
+
+
+def _subset(pairs: list[Pair], limit: int | None) -> list[Pair]:
+    """``limit`` pairs evenly spaced through ``pairs`` (first and last included), so a slow filter's few
+    tuning images still span the scenes and settings of the tuning set rather than its first scene."""
+    if limit is None or limit >= len(pairs):
+        return pairs
+    if limit == 1:
+        return pairs[:1]
+    return [pairs[int(i)] for i in np.linspace(0, len(pairs) - 1, limit).round()]
 
 
 # --------------------------------------------------------------------------- saving and loading

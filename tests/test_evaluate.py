@@ -235,3 +235,42 @@ def test_cli_empty_split_is_a_one_line_error(tmp_path: Path, capsys: pytest.Capt
     code = main(["evaluate", "--data", str(root), "--methods", "noisy", "--no-tune", "--out", str(tmp_path / "r.csv")])
     assert code == 1
     assert "'test' split has no images (train: 2)" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- saving rows
+
+
+def test_results_path_names_kind_data_set_and_split(tmp_path: Path) -> None:
+    from casestudy.config import reports_dir
+
+    assert E.results_path(tmp_path / "simulated-sidd") == reports_dir() / "classical-simulated-sidd-test.csv"
+    assert E.results_path(tmp_path / "mine/", "val", kind="evaluate").name == "evaluate-mine-val.csv"
+
+
+def test_rows_round_trip_with_text_kept_as_text(catalogue, tmp_path: Path) -> None:
+    rows = evaluate(catalogue, ["noisy", "gaussian"], max_images=2)
+    rows["scene"] = "007"  # a scene name that looks like a number
+    rows.loc[0, "phone"] = ""
+    rows.loc[1, "psnr"] = math.inf  # a perfect output
+    path = E.save_rows(rows, tmp_path / "reports" / "rows.csv")
+    assert path == tmp_path / "reports" / "rows.csv"
+    back = E.load_rows(path)
+    assert list(back.columns) == list(ROW_COLUMNS)
+    assert back["scene"].tolist() == ["007"] * len(rows) and back.loc[0, "phone"] == ""
+    np.testing.assert_allclose(back["psnr"].to_numpy(), rows["psnr"].to_numpy())
+    assert back["iso"].dtype.kind == "f" and back["method"].tolist() == rows["method"].tolist()
+    pd.testing.assert_frame_equal(E.summarize(back), E.summarize(rows), check_dtype=False)
+
+
+def test_save_rows_refuses_a_table_that_is_not_rows(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not evaluation rows"):
+        E.save_rows(pd.DataFrame({"method": ["nlm"]}), tmp_path / "rows.csv")
+    assert not (tmp_path / "rows.csv").exists()
+
+
+def test_load_rows_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="04_classical_filters.ipynb writes them"):
+        E.load_rows(tmp_path / "missing.csv")
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="other.csv: not evaluation rows"):
+        E.load_rows(tmp_path / "other.csv")

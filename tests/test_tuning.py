@@ -212,3 +212,72 @@ def test_load_missing_file(tmp_path: Path) -> None:
 def test_default_params_path_is_under_reports_named_after_the_data_set(tmp_path: Path) -> None:
     path = tuning.filter_params_path(tmp_path / "simulated-sidd")
     assert path == reports_dir() / "filter_params-simulated-sidd.json"
+
+
+# --------------------------------------------------------------------------- slow filters, crops, sweeps, tables
+
+
+def test_a_slow_filter_tunes_on_fewer_evenly_spaced_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[float] = []
+
+    def recording(noisy: np.ndarray, *, k: int = 0) -> np.ndarray:
+        seen.append(float(noisy.mean()))
+        return noisy
+
+    spec = FilterSpec("slow", "Slow", recording, {"k": 0}, {"small": {"k": [0]}, "full": {"k": [0]}}, max_tuning_images=2)
+    monkeypatch.setitem(FILTERS, "slow", spec)
+    catalogue = write_catalogue(tmp_path / "data", {f"s{i}": "val" for i in range(5)})
+    profile = dataclasses.replace(SMOKE, tuning_max_images=5)
+    path = tmp_path / "params.json"
+    monkeypatch.setattr(tuning, "_write_params_file", lambda *args: None)  # the fake filter is not saveable
+    tune_filters(catalogue, ["slow"], profile, path=path)
+    assert len(seen) == 2  # one grid point on two of the five images: the first scene and the last
+    assert seen[0] == pytest.approx(0.3, abs=0.02) and seen[1] == pytest.approx(0.7, abs=0.02)
+
+
+def test_subset_keeps_first_and_last() -> None:
+    items = list(range(8))
+    assert tuning._subset(items, None) == items
+    assert tuning._subset(items, 20) == items
+    assert tuning._subset(items, 1) == [0]
+    assert tuning._subset(items, 2) == [0, 7]
+    assert tuning._subset(items, 3) == [0, 4, 7]
+
+
+def test_filter_spec_rejects_a_zero_image_limit() -> None:
+    with pytest.raises(ValueError, match="max_tuning_images must be at least 1"):
+        FilterSpec("x", "X", _shift, {"offset": 0.0}, {"small": {}, "full": {}}, max_tuning_images=0)
+
+
+def test_tune_filters_crops_to_the_profile_and_records_it(tmp_path: Path) -> None:
+    catalogue = write_catalogue(tmp_path / "data", {"s1": "val"})
+    path = tmp_path / "params.json"
+    tune_filters(catalogue, ["gaussian"], dataclasses.replace(SMOKE, tuning_crop=16), path=path)
+    assert load_filter_params(path, with_info=True)["gaussian"]["crop"] == 16
+
+
+def test_sweep_parameter_varies_one_parameter(shift_filter) -> None:
+    clean = np.full((16, 16, 3), 0.4, np.float32)
+    table = tuning.sweep_parameter(shift_filter, [(clean + 0.1, clean)], "offset", [0.0, 0.1, 0.05])
+    assert table["offset"].tolist() == [0.0, 0.1, 0.05]
+    assert list(table.columns) == ["offset", "psnr", "seconds"]
+    assert table["psnr"].idxmax() == 1
+
+
+def test_sweep_parameter_bad_arguments(shift_filter) -> None:
+    with pytest.raises(ValueError, match="no \\(noisy, clean\\) pairs"):
+        tuning.sweep_parameter(shift_filter, [], "offset", [0.0])
+    with pytest.raises(ValueError, match="has no parameter"):
+        tuning.sweep_parameter(shift_filter, [flat_pair(0)], "strength", [1.0])
+
+
+def test_filter_params_table_lists_settings_in_registry_order(tmp_path: Path) -> None:
+    path = tmp_path / "params.json"
+    save_filter_params(path, {"nlm": {"h_factor": 1.3, "patch_size": 7}, "gaussian": {"sigma": 2.0}})
+    table = tuning.filter_params_table(load_filter_params(path, with_info=True))
+    assert table.index.tolist() == ["gaussian", "nlm"]
+    assert table.loc["nlm", "settings"] == "h_factor=1.3, patch_size=7, patch_distance=6"
+    assert table.loc["gaussian", "label"] == "Gaussian blur"
+    assert list(table.columns) == ["label", "settings", "val_psnr", "images", "crop", "grid"]
+    plain = tuning.filter_params_table({"median": {"size": 5}})  # {name: params} works too
+    assert plain.loc["median", "settings"] == "size=5"

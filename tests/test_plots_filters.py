@@ -1,0 +1,192 @@
+"""casestudy.plots_filters: pixels and windows chosen by rule; figures titled, labelled and drawing their data."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from casestudy.filters import nlm_weights  # noqa: E402
+from casestudy.plots_filters import (  # noqa: E402
+    crop_grid,
+    demo_pixel,
+    detail_window,
+    nlm_weights_figure,
+    psnr_by_iso_figure,
+    quality_speed_figure,
+    sweep_figure,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def step_image(height: int = 48, width: int = 64, edge: int = 40) -> np.ndarray:
+    """Flat grey on the left, a bright band from column ``edge`` on: one vertical edge."""
+    image = np.full((height, width, 3), 0.3, np.float32)
+    image[:, edge:] = 0.8
+    return image
+
+
+def noisy_copy(image: np.ndarray, sigma: float = 0.05, seed: int = 0) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(0, sigma, image.shape)
+    return np.clip(image + noise, 0, 1).astype(np.float32)
+
+
+def _labelled(figure: Figure) -> None:
+    assert isinstance(figure, Figure)
+    assert figure.get_suptitle() or any(axes.get_title() for axes in figure.axes)
+
+
+# --------------------------------------------------------------------------- choosing what to show
+
+
+def test_demo_pixel_finds_the_edge_and_a_flat_spot() -> None:
+    image = step_image()
+    row, col = demo_pixel(image, margin=5)
+    assert col in (39, 40)
+    assert 5 <= row < 48 - 5
+    flat_row, flat_col = demo_pixel(image, margin=5, kind="flat")
+    assert abs(flat_col - 40) > 3  # away from the edge
+    assert demo_pixel(image, margin=5) == (row, col)  # deterministic
+
+
+def test_demo_pixel_respects_the_margin() -> None:
+    image = step_image(edge=2)  # the only edge lies inside the margin
+    _, col = demo_pixel(image, margin=10)
+    assert 10 <= col < 64 - 10
+
+
+def test_demo_pixel_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="no pixel 10 pixels away"):
+        demo_pixel(np.zeros((15, 40, 3)), margin=10)
+    with pytest.raises(ValueError, match="unknown kind"):
+        demo_pixel(step_image(), margin=2, kind="corner")
+
+
+def test_detail_window_finds_the_textured_corner() -> None:
+    image = np.full((64, 96, 3), 0.5)
+    image[40:64, 64:96] += 0.3 * (np.indices((24, 32)).sum(axis=0) % 2)[..., None]  # a checkerboard, bottom right
+    rows, cols = detail_window(image, 32, block=8)
+    assert (rows.stop - rows.start, cols.stop - cols.start) == (32, 32)
+    assert rows.start >= 32 and cols.start >= 56
+
+
+def test_detail_window_larger_than_the_image_is_the_image() -> None:
+    rows, cols = detail_window(np.zeros((20, 30, 3)), 64)
+    assert (rows, cols) == (slice(0, 20), slice(0, 30))
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_nlm_weights_figure_marks_patch_and_window() -> None:
+    clean = step_image()
+    noisy = noisy_copy(clean)
+    pixel = demo_pixel(clean, margin=9)
+    weights = nlm_weights(noisy, pixel, h=0.05, sigma=0.05, patch_size=5, patch_distance=6)
+    figure = nlm_weights_figure(noisy, pixel, weights, patch_size=5, title="weights")
+    _labelled(figure)
+    image_axes = [axes for axes in figure.axes if axes.images]
+    assert len(image_axes) == 2
+    left, right = image_axes
+    for axes in (left, right):
+        assert axes.get_title() and "pixels" in axes.get_xlabel() and "pixels" in axes.get_ylabel()
+    sizes = sorted({(r.get_width(), r.get_height()) for r in left.patches if isinstance(r, Rectangle)})
+    assert (5, 5) in sizes and (13, 13) in sizes  # the patches and the 13x13 search window
+    np.testing.assert_allclose(right.images[0].get_array(), weights)
+    assert any("weight" in axes.get_ylabel() for axes in figure.axes)  # the colour bar says what it shows
+
+
+def test_nlm_weights_figure_similar_patches_do_not_overlap_the_reference() -> None:
+    clean = step_image()
+    noisy = noisy_copy(clean)
+    pixel = demo_pixel(clean, margin=9)
+    weights = nlm_weights(noisy, pixel, h=0.05, sigma=0.05, patch_size=5, patch_distance=6)
+    figure = nlm_weights_figure(noisy, pixel, weights, patch_size=5, top=3)
+    right = [axes for axes in figure.axes if axes.images][1]
+    centres = [(line.get_xdata()[0], line.get_ydata()[0]) for line in right.lines]
+    assert len(centres) == 3
+    assert all(max(abs(x), abs(y)) >= 5 for x, y in centres)
+
+
+def test_sweep_figure_one_panel_per_parameter() -> None:
+    sweeps = {
+        "h_factor": pd.DataFrame({"h_factor": [0.5, 1.0, 2.0], "psnr": [25.0, 28.0, 27.0]}),
+        "patch_size": pd.DataFrame({"patch_size": [3, 5], "psnr": [27.5, 28.0]}),
+    }
+    figure = sweep_figure(sweeps, noisy_psnr=20.0, title="sweeps")
+    _labelled(figure)
+    assert len(figure.axes) == 2
+    assert figure.axes[0].get_ylabel() == "PSNR (dB)"
+    assert "ratio" in figure.axes[0].get_xlabel() and "pixels" in figure.axes[1].get_xlabel()
+    assert "best: 1" in [text.get_text() for text in figure.axes[0].get_legend().get_texts()][0]
+    with pytest.raises(ValueError, match="at least one"):
+        sweep_figure({})
+
+
+def test_crop_grid_scores_every_panel_but_the_truth() -> None:
+    clean = step_image(24, 32, 16)
+    rows = {"ISO 100": {"noisy": noisy_copy(clean), "filtered": clean * 0.99, "ground truth": clean},
+            "ISO 3200": {"noisy": noisy_copy(clean, 0.2), "ground truth": clean}}
+    figure = crop_grid(rows, title="crops")
+    _labelled(figure)
+    titles = [axes.get_title() for axes in figure.axes if axes.images]
+    assert len(titles) == 5
+    assert sum("dB" in title for title in titles) == 3
+    assert all("dB" not in title for title in titles if title.startswith("ground truth"))
+    assert "ISO 3200" in figure.axes[3].get_ylabel()
+    assert not figure.axes[5].axison  # the empty third panel of the short row is hidden
+    with pytest.raises(ValueError, match="at least one row"):
+        crop_grid({}, title="none")
+
+
+def test_crop_grid_without_reference_has_no_scores() -> None:
+    image = step_image(16, 16, 8)
+    figure = crop_grid({"row": {"a": image, "b": image}}, title="t", reference=None)
+    assert all("dB" not in axes.get_title() for axes in figure.axes)
+
+
+def summary_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"psnr": [25.0, 27.0, 29.0], "ssim": [0.5, 0.7, 0.8], "s_per_mp": [0.0, 0.03, 2.5], "images": [3, 3, 3]},
+        index=pd.Index(["noisy", "gaussian", "nlm"], name="method"),
+    )
+
+
+def test_quality_speed_figure_draws_each_filter_and_the_noisy_line() -> None:
+    figure = quality_speed_figure(summary_table())
+    _labelled(figure)
+    axes = figure.axes[0]
+    assert axes.get_xscale() == "log"
+    assert "megapixel" in axes.get_xlabel() and "dB" in axes.get_ylabel()
+    points = np.concatenate([collection.get_offsets() for collection in axes.collections])
+    assert sorted(points[:, 1].tolist()) == [27.0, 29.0]
+    assert [text.get_text() for text in axes.texts] == ["Gaussian blur", "Non-Local Means"]
+
+
+def test_psnr_by_iso_figure_one_line_per_method() -> None:
+    rows = pd.DataFrame({
+        "instance": ["a", "a", "b", "b"], "iso": [100.0, 100.0, 800.0, 800.0],
+        "method": ["noisy", "nlm", "noisy", "nlm"], "psnr": [30.0, 33.0, 24.0, 28.0],
+    })
+    figure = psnr_by_iso_figure(rows)
+    _labelled(figure)
+    axes = figure.axes[0]
+    assert len(axes.lines) == 2
+    assert axes.lines[1].get_ydata().tolist() == [33.0, 28.0]
+    assert "ISO" in axes.get_xlabel() and "dB" in axes.get_ylabel()
+
+
+def test_psnr_by_iso_figure_without_iso_says_so() -> None:
+    rows = pd.DataFrame({"instance": ["a"], "iso": [np.nan], "method": ["noisy"], "psnr": [30.0]})
+    figure = psnr_by_iso_figure(rows)
+    assert "no ISO" in figure.axes[0].texts[0].get_text()
