@@ -32,20 +32,29 @@ def notebook_paths(folder: Path | None = None, include_solutions: bool = False) 
 def execute_notebook(source: Path, target: Path, profile: str, timeout: int | None = None) -> None:
     """Execute ``source`` in a fresh kernel under ``profile`` and write the result to ``target`` atomically.
 
+    The kernel's own chatter (its start-up warnings, TensorFlow's C++ log) goes to
+    ``build/logs/<notebook>.log`` instead of the terminal.
+
     Raises:
         RuntimeError: naming the notebook and the failing cell's error.
     """
     import nbformat
-    from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(source, as_version=4)
+    log_path = project_root() / "build" / "logs" / f"{source.stem}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     previous = os.environ.get(PROFILE_ENV)
     os.environ[PROFILE_ENV] = profile  # the kernel inherits this process's environment
     try:
-        runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3")
-        runner.preprocess(notebook, {"metadata": {"path": str(source.parent)}})
+        client = NotebookClient(
+            notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}
+        )
+        with open(log_path, "w") as log:
+            client.execute(stdout=log, stderr=log)
     except CellExecutionError as error:
-        raise RuntimeError(f"{source.name} failed under profile {profile!r}:\n{error}") from None
+        raise RuntimeError(f"{source.name} failed under profile {profile!r} (kernel log: {log_path}):\n{error}") from None
     finally:
         if previous is None:
             os.environ.pop(PROFILE_ENV, None)

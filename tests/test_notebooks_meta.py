@@ -55,3 +55,21 @@ def test_tensorflow_log_lines_are_stripped_but_real_stderr_is_kept() -> None:
     notebook = nbformat.v4.new_notebook(cells=[cell])
     _strip_volatile_metadata(notebook)
     assert [output["text"] for output in notebook.cells[0].outputs] == ["UserWarning: something real\n"]
+
+
+def test_execute_notebook_runs_under_the_profile_and_names_a_failure(tmp_path: Path) -> None:
+    from casestudy.notebooks import execute_notebook
+
+    good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nprint(os.environ['CASESTUDY_PROFILE'])")])
+    good.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source, target = tmp_path / "good.ipynb", tmp_path / "out" / "good.ipynb"
+    nbformat.write(good, source)
+    execute_notebook(source, target, "smoke")
+    assert nbformat.read(target, as_version=4).cells[0].outputs[0]["text"] == "smoke\n"
+
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('broken cell')")])
+    nbformat.write(bad, tmp_path / "bad.ipynb")
+    with pytest.raises(RuntimeError, match="bad.ipynb failed under profile 'smoke'"):
+        execute_notebook(tmp_path / "bad.ipynb", tmp_path / "out" / "bad.ipynb", "smoke")
+    assert not (tmp_path / "out" / "bad.ipynb").exists()
