@@ -61,8 +61,16 @@ def results_report(data_dir: Path, profile_name: str) -> str:
         f"Profile `{profile_name}`; {images} test images from {scenes} scenes never seen in training or tuning. "
         "PSNR in dB and SSIM (Gaussian window, sigma 1.5, data range 1) are means over images; "
         "seconds per megapixel are medians after a warm-up, on this machine.\n\n"
-        f"{table}\n\nPer-image rows: `{path.relative_to(project_root())}`\n"
+        f"{table}\n\nPer-image rows: `{_shown(path)}`\n"
     )
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the repository when it lies inside it, else as it is."""
+    try:
+        return path.relative_to(project_root())
+    except ValueError:
+        return path
 
 
 def main(argv: list[str] | None = None) -> int:
