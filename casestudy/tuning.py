@@ -42,6 +42,7 @@ from casestudy.config import Profile, reports_dir
 from casestudy.filters import FILTERS, GRID_SIZES, get_filter
 from casestudy.io import read_image, write_text
 from casestudy.metrics import psnr
+from casestudy.noise_stats import central_crop
 
 #: Format tag written into every parameter file, checked on reading.
 PARAMS_FORMAT = "casestudy-filter-params/1"
@@ -161,11 +162,7 @@ def spread_over_scenes(rows: pd.DataFrame, limit: int | None) -> pd.DataFrame:
 
 def centre_crop(image: np.ndarray, size: int | None) -> np.ndarray:
     """The central ``size`` x ``size`` part of an image (sides shorter than ``size`` are kept whole)."""
-    if size is None:
-        return image
-    height, width = image.shape[:2]
-    top, left = max((height - size) // 2, 0), max((width - size) // 2, 0)
-    return image[top : top + size, left : left + size]
+    return image if size is None else central_crop(image, size)
 
 
 def load_pairs(rows: pd.DataFrame, crop: int | None = None) -> list[Pair]:
