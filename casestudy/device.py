@@ -1,6 +1,6 @@
 """Which device TensorFlow will use: a report that informs and never fails.
 
-Introduced in ``00_index.ipynb``; every notebook's setup cell prints it.
+Introduced in ``00_index.ipynb``, whose setup cell prints it; the networks' notebooks will print it too.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from casestudy.filters import FILTERS, FilterSpec
-from casestudy.io import read_image, write_text
+from casestudy.data.pairs import iter_pairs
+from casestudy.io import write_text
 from casestudy.metrics import MetricInputError, psnr, ssim
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
@@ -217,15 +218,12 @@ def evaluate(
 
     records: list[dict[str, Any]] = []
     warmed: set[str] = set()
-    images = rows.itertuples(index=False)
+    images = iter_pairs(rows)
     if progress:
         from tqdm.auto import tqdm
 
         images = tqdm(images, total=len(rows), desc=f"evaluating {len(ready)} method(s)")
-    for row in images:
-        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
-        if noisy.shape != clean.shape:
-            raise ValueError(f"{row.instance}: noisy {noisy.shape} and clean {clean.shape} differ in shape")
+    for row, noisy, clean in images:
         megapixels = noisy.shape[0] * noisy.shape[1] / 1e6
         meta = {column: getattr(row, column) for column in META_COLUMNS}
         for method in ready:

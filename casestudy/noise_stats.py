@@ -29,8 +29,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from casestudy.io import read_image
-
+from casestudy.data.pairs import iter_pairs
 from casestudy.filters import estimate_noise_sigma
 from casestudy.metrics import psnr
 
@@ -245,11 +244,7 @@ def _pairs(catalogue: pd.DataFrame):
     """(row, noisy, clean) for each pair of the catalogue, in its order, images read once."""
     if catalogue.empty:
         raise ValueError("the catalogue has no pairs to survey")
-    for row in catalogue.itertuples(index=False):
-        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
-        if noisy.shape != clean.shape:
-            raise ValueError(f"{row.noisy_path}: shape {noisy.shape} differs from {row.clean_path}: {clean.shape}")
-        yield row, noisy, clean
+    yield from iter_pairs(catalogue)
 
 
 def _id_record(row) -> dict:

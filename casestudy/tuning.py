@@ -40,7 +40,8 @@ import pandas as pd
 
 from casestudy.config import Profile, reports_dir
 from casestudy.filters import FILTERS, GRID_SIZES, get_filter
-from casestudy.io import read_image, write_text
+from casestudy.data.pairs import iter_pairs
+from casestudy.io import write_text
 from casestudy.metrics import psnr
 from casestudy.noise_stats import central_crop
 
@@ -167,10 +168,7 @@ def centre_crop(image: np.ndarray, size: int | None) -> np.ndarray:
 
 def load_pairs(rows: pd.DataFrame, crop: int | None = None) -> list[Pair]:
     """Read the ``(noisy, clean)`` images of catalogue rows, optionally centre-cropped."""
-    return [
-        (centre_crop(read_image(row.noisy_path), crop), centre_crop(read_image(row.clean_path), crop))
-        for row in rows.itertuples(index=False)
-    ]
+    return [(centre_crop(noisy, crop), centre_crop(clean, crop)) for _, noisy, clean in iter_pairs(rows)]
 
 
 def tuning_rows(catalogue: pd.DataFrame, limit: int | None) -> tuple[pd.DataFrame, str]:

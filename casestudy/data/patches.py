@@ -11,7 +11,8 @@ comparable from run to run.
 
 Every random choice of sample ``i`` comes from ``numpy.random.default_rng((seed, i))``:
 the stream is reproducible and yet safe to compute in parallel.
-Introduced in ``01_data_tour.ipynb``; the networks' notebooks train on it.
+No notebook uses it yet: the networks' notebooks will train on it (the pairs come from
+:func:`casestudy.data.pairs.read_pair`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from casestudy.io import read_image, to_uint8
+from casestudy.data.pairs import iter_pairs
+from casestudy.io import to_uint8
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf
@@ -61,14 +63,10 @@ def load_pair_images(
     rows = catalogue if split is None else catalogue[catalogue["split"] == split]
     if rows.empty:
         raise ValueError(f"the {split!r} split has no pairs")
-    pairs = []
-    for row in rows.itertuples(index=False):
-        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
-        if noisy.shape != clean.shape:
-            raise ValueError(f"{row.noisy_path}: shape {noisy.shape} differs from {row.clean_path}: {clean.shape}")
-        settings = (capture_settings or {}).get(row.instance)
-        pairs.append(PairImages(row.instance, to_uint8(noisy), to_uint8(clean), settings))
-    return pairs
+    return [
+        PairImages(row.instance, to_uint8(noisy), to_uint8(clean), (capture_settings or {}).get(row.instance))
+        for row, noisy, clean in iter_pairs(rows)
+    ]
 
 
 def dihedral(image: np.ndarray, k: int) -> np.ndarray:
