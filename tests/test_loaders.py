@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy.data import folders, nind, renoir, sidd
+from casestudy.data import folders, nind, renoir, sidd, sidd_names
 from casestudy.data.errors import DataLayoutError
 from fakes import clean_image, make_pair_tree, save_image
 
@@ -67,7 +67,7 @@ def test_find_pairs_on_an_empty_folder_is_a_named_error(tmp_path: Path, loader: 
 
 
 def test_sidd_folder_name_is_parsed() -> None:
-    parsed = sidd.parse_instance_name("0001_001_S6_00100_00060_3200_L")
+    parsed = sidd_names.parse_instance_name("0001_001_S6_00100_00060_3200_L")
     assert parsed == {
         "instance_number": "0001",
         "scene": "001",
@@ -91,7 +91,7 @@ def test_sidd_folder_name_is_parsed() -> None:
     ],
 )
 def test_sidd_phone_codes_and_shutter_denominators(name, phone, camera, iso, shutter, kelvin, brightness) -> None:
-    parsed = sidd.parse_instance_name(name)
+    parsed = sidd_names.parse_instance_name(name)
     assert (parsed["phone"], parsed["camera"], parsed["iso"]) == (phone, camera, iso)
     assert parsed["shutter_s"] == pytest.approx(shutter)
     assert (parsed["illuminant_k"], parsed["brightness"]) == (kelvin, brightness)

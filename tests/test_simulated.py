@@ -17,12 +17,12 @@ from casestudy.data import simulated
 from casestudy.data.scenes import SCENES, load_scene, scene_ids, scene_path
 from casestudy.data.simulated import (
     DATA_SUBDIR,
+    CaptureRow,
     GT_FILE,
     NOISY_FILE,
     build_dataset,
     ensure_dataset,
     load_capture_settings,
-    parse_folder_name,
     read_manifest,
     rows_for_profile,
     sidd_small_rows,
@@ -85,13 +85,13 @@ def test_sidd_small_rows_match_sidd_small_counts():
 
 
 def test_folder_names_parse_and_bad_ones_are_explained():
-    row = parse_folder_name("0001_001_S6_00100_00060_3200_L")
+    row = CaptureRow.from_name("0001_001_S6_00100_00060_3200_L")
     assert (row.instance, row.scene, row.phone, row.iso, row.illuminant_k, row.brightness) == (
         1, "001", "S6", 100, 3200, "L"
     )
     assert row.shutter_s == pytest.approx(1 / 60)
-    with pytest.raises(ValueError, match="not a SIDD folder name"):
-        parse_folder_name("0001_001_XX_00100_00060_3200_L")
+    with pytest.raises(ValueError, match="unknown phone code 'XX'"):
+        CaptureRow.from_name("0001_001_XX_00100_00060_3200_L")
 
 
 def test_smoke_subset_is_scene_stratified_and_every_split_has_pairs():
@@ -111,7 +111,7 @@ def test_layout_names_and_sizes(smoke_set):
     folders = sorted(path.name for path in (smoke_set / DATA_SUBDIR).iterdir())
     assert folders == sorted(manifest["captures"]) and len(folders) == 12
     for name in folders:
-        row = parse_folder_name(name)
+        row = CaptureRow.from_name(name)
         gt_size = image_size(smoke_set / DATA_SUBDIR / name / GT_FILE)
         assert gt_size == image_size(smoke_set / DATA_SUBDIR / name / NOISY_FILE)
         height, width = gt_size
@@ -124,7 +124,7 @@ def test_exif_matches_folder_metadata(smoke_set):
     makes = {"GP": ("Google", "Pixel"), "IP": ("Apple", "iPhone 7"), "S6": ("samsung", "SM-G925F"),
              "N6": ("motorola", "Nexus 6"), "G4": ("LGE", "LG-H815")}
     for folder in sorted((smoke_set / DATA_SUBDIR).iterdir()):
-        row = parse_folder_name(folder.name)
+        row = CaptureRow.from_name(folder.name)
         exif = read_exif(folder / NOISY_FILE)
         height, width = image_size(folder / NOISY_FILE)
         assert (exif["Image Make"], exif["Image Model"]) == makes[row.phone]
@@ -142,14 +142,14 @@ def test_manifest_hashes_and_settings(smoke_set):
     for name, entry in manifest["captures"].items():
         for filename, digest in entry["sha256"].items():
             assert sha256(smoke_set / DATA_SUBDIR / name / filename) == digest
-        assert settings[name] == parse_folder_name(name).settings()
+        assert settings[name] == CaptureRow.from_name(name).settings()
         assert entry["source"] == SCENES[entry["scene"]].source
 
 
 def test_split_is_scene_disjoint_and_covers_every_split(smoke_set):
     split = read_split(smoke_set / "split.csv")
     assert sorted(split) == scene_ids()
-    pairs = [(parse_folder_name(name).scene, split[parse_folder_name(name).scene])
+    pairs = [(CaptureRow.from_name(name).scene, split[CaptureRow.from_name(name).scene])
              for name in read_manifest(smoke_set)["captures"]]
     check_scene_disjoint(pairs)
     assert {split_name for _, split_name in pairs} == {"train", "val", "test"}
@@ -158,7 +158,7 @@ def test_split_is_scene_disjoint_and_covers_every_split(smoke_set):
 def test_pairs_are_reproducible_from_seed_and_instance(smoke_set):
     """A pair's pixels depend only on (seed, instance): re-simulating one row alone gives the same files."""
     name = sorted(read_manifest(smoke_set)["captures"])[3]
-    capture = simulated.simulate_row(parse_folder_name(name), SMOKE.sim_long_side, SMOKE.seed)
+    capture = simulated.simulate_row(CaptureRow.from_name(name), SMOKE.sim_long_side, SMOKE.seed)
     for key, filename in (("gt", GT_FILE), ("noisy", NOISY_FILE)):
         stored = read_image(smoke_set / DATA_SUBDIR / name / filename)
         assert np.array_equal(np.round(stored * 255), np.round(capture[key] * 255))

@@ -1,5 +1,6 @@
 """The five SIDD phones as the simulator sees them: names, optics, colour and white balance.
 
+Codes and names are SIDD's (:data:`casestudy.data.sidd_names.PHONE_NAMES`).
 Every number here is fixed per phone, so a capture is fully determined by its
 metadata (phone, ISO, shutter, illuminant, brightness) and a seed.
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+
+from casestudy.data.sidd_names import PHONE_NAMES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Phone:
 PHONES: dict[str, Phone] = {
     "GP": Phone(
         code="GP",
-        name="Google Pixel",
+        name=PHONE_NAMES["GP"],
         make="Google",
         model="Pixel",
         f_number=2.0,
@@ -66,7 +69,7 @@ PHONES: dict[str, Phone] = {
     ),
     "IP": Phone(
         code="IP",
-        name="Apple iPhone 7",
+        name=PHONE_NAMES["IP"],
         make="Apple",
         model="iPhone 7",
         f_number=1.8,
@@ -76,7 +79,7 @@ PHONES: dict[str, Phone] = {
     ),
     "S6": Phone(
         code="S6",
-        name="Samsung Galaxy S6 Edge",
+        name=PHONE_NAMES["S6"],
         make="samsung",
         model="SM-G925F",
         f_number=1.9,
@@ -86,7 +89,7 @@ PHONES: dict[str, Phone] = {
     ),
     "N6": Phone(
         code="N6",
-        name="Motorola Nexus 6",
+        name=PHONE_NAMES["N6"],
         make="motorola",
         model="Nexus 6",
         f_number=2.0,
@@ -96,7 +99,7 @@ PHONES: dict[str, Phone] = {
     ),
     "G4": Phone(
         code="G4",
-        name="LG G4",
+        name=PHONE_NAMES["G4"],
         make="LGE",
         model="LG-H815",
         f_number=1.8,

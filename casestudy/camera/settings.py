@@ -48,8 +48,8 @@ from typing import Any
 
 from casestudy.camera.noise import noise_level
 from casestudy.camera.phones import get_phone
+from casestudy.data.sidd_names import BRIGHTNESS
 
-BRIGHTNESS = ("L", "N", "H")
 
 #: Relative scene illuminance of SIDD's brightness conditions.
 LIGHT: dict[str, float] = {"L": 0.4, "N": 1.0, "H": 1.2}
@@ -81,7 +81,7 @@ def white_balance_gains(phone: str, illuminant_k: float) -> tuple[float, float]:
 def exposure_factor(phone: str, iso: float, shutter_s: float, brightness: str) -> float:
     """Raw signal level relative to the reference rendering (see the module docstring)."""
     if brightness not in LIGHT:
-        raise ValueError(f"brightness must be one of {BRIGHTNESS}, got {brightness!r}")
+        raise ValueError(f"brightness must be one of {tuple(BRIGHTNESS)}, got {brightness!r}")
     f_number = get_phone(phone).f_number
     relative = LIGHT[brightness] * (iso * shutter_s / f_number**2) / REFERENCE_EXPOSURE
     return float(min(max(relative, MIN_EXPOSURE), MAX_EXPOSURE[brightness]))
@@ -131,7 +131,7 @@ class CaptureSettings:
             if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
         if brightness not in BRIGHTNESS:
-            raise ValueError(f"brightness must be one of {BRIGHTNESS}, got {brightness!r}")
+            raise ValueError(f"brightness must be one of {tuple(BRIGHTNESS)}, got {brightness!r}")
         red_gain, blue_gain = white_balance_gains(phone, illuminant_k)
         beta1, beta2 = noise_level(phone, iso)
         return cls(

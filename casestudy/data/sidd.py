@@ -11,11 +11,10 @@ Layout read (``<root>`` may also be the ``Data`` folder itself)::
 ``.MAT`` files, metadata) are outside the sRGB layout and are not read; files
 directly in ``Data`` (read-me files, ``split.csv``) are not instances.
 
-The instance folder name carries the capture settings,
-``<instance>_<scene>_<phone>_<ISO>_<shutter>_<illuminant>_<brightness>``, e.g.
-``0001_001_S6_00100_00060_3200_L``: instance 1, scene 1, Samsung Galaxy S6 Edge,
-ISO 100, shutter 1/60 s (the field is the denominator), 3200 K, low light.
-Every folder must parse; one that does not is an error naming it.
+The instance folder name carries the capture settings
+(:func:`casestudy.data.sidd_names.parse_instance_name`, e.g.
+``0001_001_S6_00100_00060_3200_L``). Every folder must parse; one that does not
+is an error naming it.
 
 The ``instance`` column is the folder name (SIDD calls these names the "scene
 instance names"); a folder holding several pairs (SIDD-Medium) gives
@@ -39,72 +38,17 @@ from typing import Any
 
 from casestudy.data import listing
 from casestudy.data.errors import DataLayoutError
+from casestudy.data.sidd_names import EXAMPLE_NAME, parse_instance_name
 
 LAYOUT = "sidd"
-
-#: SIDD's smartphone codes and the phones they stand for.
-PHONES: dict[str, str] = {
-    "GP": "Google Pixel",
-    "IP": "Apple iPhone 7",
-    "S6": "Samsung Galaxy S6 Edge",
-    "N6": "Motorola Nexus 6",
-    "G4": "LG G4",
-}
-
-#: SIDD's illuminant-brightness codes.
-BRIGHTNESS: dict[str, str] = {"L": "low light", "N": "normal brightness", "H": "high exposure"}
 
 MANIFEST = "manifest.json"
 #: Manifest ``format`` values of simulated sets (must include casestudy.data.simulated.FORMAT;
 #: compared as text so reading a catalogue never imports the simulator).
 SIMULATED_FORMATS = ("casestudy-simulated-sidd",)
 DATA_FOLDER = "Data"
-EXAMPLE_NAME = "0001_001_S6_00100_00060_3200_L"
-
-_NAME = re.compile(
-    r"^(?P<instance>\d+)_(?P<scene>\d+)_(?P<phone>[A-Za-z0-9]+)_(?P<iso>\d+)_(?P<shutter>\d+)"
-    r"_(?P<illuminant>\d+)_(?P<brightness>[A-Za-z]+)$"
-)
 _LOOKS_LIKE_INSTANCE = re.compile(r"^\d{4}_\d{3}_")
 _PAIR_FILE = re.compile(r"^(?P<kind>GT|NOISY)_SRGB_(?P<index>\d+)\.png$", re.IGNORECASE)
-
-
-def parse_instance_name(name: str) -> dict[str, Any]:
-    """Capture settings from an instance folder name (see the module docstring).
-
-    Returns a dict with ``instance_number``, ``scene``, ``phone``, ``camera``,
-    ``iso``, ``shutter_s``, ``illuminant_k`` and ``brightness``.
-
-    Raises:
-        DataLayoutError: a name that does not have the seven fields, an unknown
-            phone code, an unknown brightness code or a zero shutter field.
-    """
-    match = _NAME.match(name)
-    if match is None:
-        raise DataLayoutError(
-            f"{name!r} is not a SIDD instance name <instance>_<scene>_<phone>_<ISO>_<shutter>_"
-            f"<illuminant K>_<L|N|H>, e.g. {EXAMPLE_NAME}"
-        )
-    fields = match.groupdict()
-    if fields["phone"] not in PHONES:
-        raise DataLayoutError(f"{name!r}: unknown phone code {fields['phone']!r}; SIDD's are {', '.join(PHONES)}")
-    if fields["brightness"] not in BRIGHTNESS:
-        raise DataLayoutError(
-            f"{name!r}: unknown brightness code {fields['brightness']!r}; expected one of {', '.join(BRIGHTNESS)}"
-        )
-    denominator = int(fields["shutter"])
-    if denominator == 0:
-        raise DataLayoutError(f"{name!r}: shutter field is 0; it is the denominator of the exposure time (1/x s)")
-    return {
-        "instance_number": fields["instance"],
-        "scene": fields["scene"],
-        "phone": fields["phone"],
-        "camera": PHONES[fields["phone"]],
-        "iso": float(int(fields["iso"])),
-        "shutter_s": 1.0 / denominator,
-        "illuminant_k": float(int(fields["illuminant"])),
-        "brightness": fields["brightness"],
-    }
 
 
 def data_folder(root: Path) -> Path:

@@ -36,7 +36,6 @@ import hashlib
 import importlib.resources
 import json
 import os
-import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -47,6 +46,7 @@ import numpy as np
 from casestudy.camera import CaptureSettings, get_phone, simulate_capture
 from casestudy.config import Profile
 from casestudy.data.scenes import get_scene, load_scene, scene_ids
+from casestudy.data.sidd_names import parse_instance_name
 from casestudy.data.split import load_or_create_split
 from casestudy.io import write_png, write_text
 
@@ -65,7 +65,6 @@ _FIRST_CAPTURE = _dt.datetime(2016, 4, 4, 9, 0, 0)
 #: Fraction of the largest crop kept, and how far the crop may wander off centre (fraction of the slack).
 _CROP_SCALE = (0.85, 0.95)
 _CROP_OFFSET = (0.3, 0.7)
-_NAME = re.compile(r"^(\d{4})_(\d{3})_(GP|IP|S6|N6|G4)_(\d{5})_(\d{5})_(\d{4,5})_([LNH])$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,27 +88,29 @@ class CaptureRow:
     illuminant_k: int
     brightness: str
 
+    @classmethod
+    def from_name(cls, name: str) -> CaptureRow:
+        """Parse a SIDD folder name with :func:`casestudy.data.sidd_names.parse_instance_name`.
+
+        Raises:
+            DataLayoutError: (a ``ValueError``) a name that does not follow SIDD's pattern or codes.
+        """
+        name = name.strip()
+        fields = parse_instance_name(name)
+        return cls(
+            name,
+            int(fields["instance_number"]),
+            fields["scene"],
+            fields["phone"],
+            int(fields["iso"]),
+            fields["shutter_s"],
+            int(fields["illuminant_k"]),
+            fields["brightness"],
+        )
+
     def settings(self) -> CaptureSettings:
         """The simulator settings of this capture."""
         return CaptureSettings.from_metadata(self.phone, self.iso, self.shutter_s, self.illuminant_k, self.brightness)
-
-
-def parse_folder_name(name: str) -> CaptureRow:
-    """Parse ``<instance>_<scene>_<phone>_<ISO>_<shutter>_<illuminant K>_<L|N|H>``.
-
-    Raises:
-        ValueError: the name does not follow SIDD's pattern (the message shows it).
-    """
-    match = _NAME.match(name.strip())
-    if not match:
-        raise ValueError(
-            f"{name!r} is not a SIDD folder name like 0001_001_S6_00100_00060_3200_L "
-            "(<instance>_<scene>_<phone>_<ISO>_<shutter>_<illuminant K>_<L|N|H>)"
-        )
-    instance, scene, phone, iso, shutter, kelvin, brightness = match.groups()
-    if int(shutter) == 0 or int(iso) == 0:
-        raise ValueError(f"{name!r}: ISO and shutter fields must be positive")
-    return CaptureRow(name.strip(), int(instance), scene, phone, int(iso), 1.0 / int(shutter), int(kelvin), brightness)
 
 
 def sidd_small_rows() -> list[CaptureRow]:
@@ -119,7 +120,7 @@ def sidd_small_rows() -> list[CaptureRow]:
     rows = []
     for line_number, line in enumerate(lines, start=1):
         try:
-            rows.append(parse_folder_name(line))
+            rows.append(CaptureRow.from_name(line))
         except ValueError as error:
             raise ValueError(f"casestudy/{ROWS_RESOURCE}:{line_number}: {error}") from None
     return sorted(rows, key=lambda row: row.instance)
