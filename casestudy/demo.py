@@ -47,7 +47,8 @@ def run_notebooks(profile_name: str, inplace: bool) -> list[Path]:
 
 def results_report(data_dir: Path, profile_name: str) -> str:
     """``reports/results.md``: the test-split table of every method the notebooks evaluated."""
-    from casestudy.evaluate import format_table, load_rows, results_path, summarize
+    from casestudy.evaluate import summarize
+    from casestudy.report import format_table, load_rows, results_path
 
     path = results_path(data_dir, "test")
     if not path.is_file():

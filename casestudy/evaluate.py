@@ -19,11 +19,8 @@ baseline every method must beat) and every classical filter of
 :data:`casestudy.filters.FILTERS` register themselves here; networks join
 later with :func:`register_method`.
 
-The per-image rows are the record later steps build on: :func:`save_rows`
-writes them as CSV (atomically) to :func:`results_path`,
-``reports/<kind>-<data set folder name>-<split>.csv``, and :func:`load_rows`
-reads them back with the catalogue's text columns kept as text (scene
-``"007"`` stays ``"007"``).
+The per-image rows are the record later steps build on; writing them to CSV and
+printing tables is :mod:`casestudy.report`'s job.
 
 The ``casestudy evaluate`` command (:func:`add_arguments`, :func:`run_cli`)
 tunes the filters on the validation split when no saved settings exist, prints
@@ -35,8 +32,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
-import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -45,9 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from casestudy.filters import FILTERS, FilterSpec
 from casestudy.data.pairs import iter_pairs
-from casestudy.io import write_text
+from casestudy.filters import FILTERS, FilterSpec
 from casestudy.metrics import MetricInputError, psnr, ssim
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
@@ -174,9 +168,8 @@ def evaluate(
     methods: Sequence[str] | str | None = None,
     split: str = "test",
     max_images: int | None = None,
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-    progress: bool = False,
     context: EvalContext | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Run each method on each image of one split and score it.
 
@@ -185,9 +178,10 @@ def evaluate(
         methods: names from :data:`METHODS` (a list or ``"a,b"``); ``None``: :func:`default_methods`.
         split: ``"train"``, ``"val"`` or ``"test"``.
         max_images: at most this many images, spread over the scenes; ``None``: all.
-        params: tuned filter settings ``{filter name: params}`` (others use defaults).
+        context: what the methods may need to get ready, passed to every method's
+            ``prepare``: the tuned filter settings (``EvalContext(params={filter name:
+            params})``; filters not in it use their defaults), the data folder.
         progress: show a progress bar over the images.
-        context: passed to every method's ``prepare``; ``params`` overrides its ``params``.
 
     Returns:
         One row per image and method (columns :data:`ROW_COLUMNS`), images in
@@ -212,8 +206,6 @@ def evaluate(
         raise ValueError(f"the {split!r} split has no images ({counts or 'empty catalogue'}); choose another split")
     rows = spread_over_scenes(rows, max_images).sort_values("instance", kind="stable")
     context = context or EvalContext()
-    if params is not None:
-        context = dataclasses.replace(context, params=params)
     ready = [METHODS[name].prepare(context) for name in names]
 
     records: list[dict[str, Any]] = []
@@ -282,89 +274,6 @@ def summarize(rows: pd.DataFrame, methods: Sequence[str] | None = None) -> pd.Da
     return summary.reindex([name for name in order if name in summary.index])
 
 
-def format_table(summary: pd.DataFrame) -> str:
-    """The summary as a Markdown table (written here: pandas' ``to_markdown`` needs ``tabulate``)."""
-    header = ["method", "label", "PSNR (dB)", "SSIM", "s/MP", "images"]
-    body = [
-        [
-            str(name),
-            METHODS[name].label if name in METHODS else "",
-            _number(row["psnr"], 2),
-            _number(row["ssim"], 4),
-            _number(row["s_per_mp"], 3),
-            str(int(row["images"])),
-        ]
-        for name, row in summary.iterrows()
-    ]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    right = [False, False, True, True, True, True]
-
-    def render(cells: list[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
-
-    rule = "|" + "|".join("-" * (w + 1) + ":" if r else "-" * (w + 2) for w, r in zip(widths, right)) + "|"
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
-
-
-def _number(value: float, digits: int) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return "inf" if math.isinf(value) else f"{value:.{digits}f}"
-
-
-# --------------------------------------------------------------------------- saving rows
-
-#: Text columns of the per-image rows (read back as text, not numbers).
-TEXT_COLUMNS = ("instance", "scene", "source", "phone", "brightness", "split", "method")
-
-
-def results_path(data_dir: str | os.PathLike, split: str = "test", kind: str = "classical") -> Path:
-    """Where the per-image rows of one evaluation go: ``reports/<kind>-<data set folder name>-<split>.csv``.
-
-    ``kind`` names the family of methods (``classical`` for the filters of
-    ``04_classical_filters.ipynb``, ``evaluate`` for the command line's default).
-    """
-    from casestudy.config import reports_dir
-    from casestudy.tuning import data_set_name
-
-    return reports_dir() / f"{kind}-{data_set_name(data_dir)}-{split}.csv"
-
-
-def save_rows(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write :func:`evaluate`'s rows to ``path`` as CSV, atomically (a reader never sees half a file).
-
-    Raises:
-        ValueError: ``rows`` lacks some of :data:`ROW_COLUMNS`.
-    """
-    missing = [column for column in ROW_COLUMNS if column not in rows.columns]
-    if missing:
-        raise ValueError(f"not evaluation rows: the column(s) {missing} are missing")
-    path = Path(path)
-    write_text(path, rows.to_csv(index=False))
-    return path
-
-
-def load_rows(path: str | os.PathLike) -> pd.DataFrame:
-    """Read rows written by :func:`save_rows`, text columns as text (``"007"`` stays ``"007"``).
-
-    Raises:
-        FileNotFoundError: no such file (the message says which notebook writes it).
-        ValueError: a CSV without the columns :func:`evaluate` writes.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no saved evaluation rows (04_classical_filters.ipynb writes them)")
-    rows = pd.read_csv(path, dtype={column: str for column in TEXT_COLUMNS}, keep_default_na=False, na_values=[""])
-    missing = [column for column in ROW_COLUMNS if column not in rows.columns]
-    if missing:
-        raise ValueError(f"{path}: not evaluation rows, the column(s) {missing} are missing")
-    for column in TEXT_COLUMNS:
-        rows[column] = rows[column].fillna("")
-    return rows
-
-
 # --------------------------------------------------------------------------- command line
 
 
@@ -424,10 +333,11 @@ def run_cli(args: argparse.Namespace) -> int:
         names,
         split=args.split,
         max_images=max_images,
-        params=params,
-        progress=args.progress,
         context=EvalContext(params=params, data_dir=Path(data_dir)),
+        progress=args.progress,
     )
+    from casestudy.report import format_table, results_path, save_rows
+
     out = save_rows(rows, Path(args.out) if args.out else results_path(data_dir, args.split, kind="evaluate"))
     summary = summarize(rows, names)
     print(f"{data_dir} ({args.split} split, {int(summary['images'].max())} images)")

@@ -5,7 +5,8 @@ named layout under ``base`` and returns the data set's root. The images are
 tiny (8x12 by default) but real: a smooth clean picture per scene and a noisy
 copy with seeded Gaussian noise, so metrics and filters have something to
 chew on. Also here: helpers that write the awkward files bad-input tests need
-(16-bit PNGs, corrupted and truncated files).
+(16-bit PNGs, corrupted and truncated files), and :func:`write_catalogue`, a catalogue
+of given pairs for the tests of the code that reads catalogues (evaluation, tuning, statistics).
 
 Shared by all test modules (``conftest.py`` puts this folder on ``sys.path``
 and offers fixtures around it).
@@ -16,9 +17,12 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 
 from casestudy.io import write_png
@@ -260,3 +264,36 @@ def truncate(path: Path, keep: float = 0.5) -> Path:
     data = Path(path).read_bytes()
     Path(path).write_bytes(data[: max(60, int(len(data) * keep))])
     return Path(path)
+
+
+#: Catalogue values of a fake pair unless the test says otherwise (see :func:`write_catalogue`).
+CATALOGUE_DEFAULTS = {
+    "source": "folders", "phone": "", "camera": "", "iso": np.nan, "shutter_s": np.nan, "illuminant_k": np.nan,
+    "brightness": "", "exif_make": "", "exif_model": "", "exif_iso": np.nan, "exif_exposure_s": np.nan,
+    "exif_fnumber": np.nan, "exif_datetime": "",
+}  # fmt: skip
+
+
+def write_catalogue(root: Path, pairs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Write fake pairs as PNGs and return a catalogue-shaped DataFrame for them, in the order given.
+
+    Each pair is a mapping with ``instance``, ``scene``, ``split``, ``clean`` and
+    ``noisy`` (float images in [0, 1] or uint8) and, optionally, any other
+    catalogue column (``phone``, ``iso``, ...), which overrides
+    :data:`CATALOGUE_DEFAULTS`. The images go to ``root/clean/<instance>.png``
+    and ``root/noisy/<instance>.png``; ``height`` and ``width`` are the clean image's.
+    """
+    from casestudy.data.catalogue import COLUMNS
+
+    rows = []
+    for pair in pairs:
+        pair = dict(pair)
+        clean, noisy = pair.pop("clean"), pair.pop("noisy")
+        clean_path = root / "clean" / f"{pair['instance']}.png"
+        noisy_path = root / "noisy" / f"{pair['instance']}.png"
+        write_png(clean_path, clean)
+        write_png(noisy_path, noisy)
+        height, width = np.shape(clean)[:2]
+        rows.append({**CATALOGUE_DEFAULTS, "height": height, "width": width, **pair,
+                     "clean_path": str(clean_path), "noisy_path": str(noisy_path)})
+    return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from casestudy import demo, evaluate
+from casestudy import demo
+from casestudy.report import results_path, save_rows
 
 
 def _rows() -> pd.DataFrame:
@@ -22,7 +23,7 @@ def _rows() -> pd.DataFrame:
 def test_report_summarises_the_saved_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
     data_dir = tmp_path / "simulated-sidd"
-    evaluate.save_rows(_rows(), evaluate.results_path(data_dir, "test"))
+    save_rows(_rows(), results_path(data_dir, "test"))
     report = demo.results_report(data_dir, "laptop")
     assert "2 test images from 2 scenes" in report
     table_lines = [line for line in report.splitlines() if line.startswith("| noisy") or line.startswith("| nlm")]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import fakes
 from casestudy import evaluate as E
 from casestudy.cli import main
 from casestudy.evaluate import (
@@ -19,7 +20,6 @@ from casestudy.evaluate import (
     Method,
     UnknownMethodError,
     evaluate,
-    format_table,
     summarize,
 )
 from casestudy.filters import FILTERS
@@ -31,28 +31,17 @@ SCENES = {"s1": "train", "s2": "val", "s3": "test", "s4": "test"}
 
 
 def write_catalogue(root: Path, splits: dict[str, str], per_scene: int = 2) -> pd.DataFrame:
-    """Tiny noisy/clean PNG pairs under ``root`` and a catalogue-shaped DataFrame for them."""
-    rows = []
+    """Tiny noisy/clean PNG pairs under ``root`` (a smooth ramp per scene, seeded noise) and their catalogue."""
+    pairs = []
     y, x = np.mgrid[0:32, 0:48] / 48.0
     for s, (scene, split) in enumerate(splits.items()):
         clean = np.stack([0.3 + 0.4 * x, 0.4 + 0.1 * s + 0.2 * y, 0.5 + 0.2 * x * y], axis=-1)
         for k in range(per_scene):
-            instance = f"{scene}-{k}"
             noise = np.random.default_rng(10 * s + k).normal(0, 0.08, clean.shape)
-            write_png(root / "clean" / f"{instance}.png", clean)
-            write_png(root / "noisy" / f"{instance}.png", np.clip(clean + noise, 0, 1))
-            rows.append(
-                {
-                    "source": "folders", "scene": scene, "instance": instance, "phone": "S6", "camera": "",
-                    "iso": 100.0 * (s + 1), "shutter_s": np.nan, "illuminant_k": np.nan, "brightness": "L",
-                    "height": 32, "width": 48,
-                    "clean_path": str(root / "clean" / f"{instance}.png"),
-                    "noisy_path": str(root / "noisy" / f"{instance}.png"),
-                    "exif_make": "", "exif_model": "", "exif_iso": np.nan, "exif_exposure_s": np.nan,
-                    "exif_fnumber": np.nan, "exif_datetime": "", "split": split,
-                }
-            )
-    return pd.DataFrame(rows)
+            pairs.append({"instance": f"{scene}-{k}", "scene": scene, "split": split, "clean": clean,
+                          "noisy": np.clip(clean + noise, 0, 1), "phone": "S6", "iso": 100.0 * (s + 1),
+                          "brightness": "L"})
+    return fakes.write_catalogue(root, pairs)
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +99,14 @@ def test_max_images_spreads_over_scenes(catalogue) -> None:
 
 def test_tuned_params_are_used(catalogue) -> None:
     default = evaluate(catalogue, ["gaussian"], max_images=1)["psnr"].iloc[0]
-    tuned = evaluate(catalogue, ["gaussian"], max_images=1, params={"gaussian": {"sigma": 0.3}})["psnr"].iloc[0]
+    tuned = evaluate(catalogue, ["gaussian"], max_images=1, context=EvalContext(params={"gaussian": {"sigma": 0.3}}))["psnr"].iloc[0]
     assert tuned != pytest.approx(default)
 
 
 def test_each_method_is_warmed_up_once_and_prepared(catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
     method = Counting(name="counting", label="Counting")
     monkeypatch.setitem(METHODS, "counting", method)
-    evaluate(catalogue, ["counting"], split="test", params={"tv": {"weight": 0.2}})
+    evaluate(catalogue, ["counting"], split="test", context=EvalContext(params={"tv": {"weight": 0.2}}))
     assert len(method.calls) == 4 + 1  # four images, plus one untimed warm-up call
     assert method.prepared_with[0].params == {"tv": {"weight": 0.2}}
 
@@ -174,18 +163,6 @@ def test_summarize_orders_and_aggregates() -> None:
     assert summarize(rows, ["noisy", "nlm"]).index.tolist() == ["noisy", "nlm"]
 
 
-def test_format_table_is_markdown_with_every_method() -> None:
-    summary = pd.DataFrame(
-        {"psnr": [math.inf, 30.444], "ssim": [1.0, 0.76], "s_per_mp": [0.0, 1.2345], "images": [2, 2]},
-        index=pd.Index(["noisy", "nlm"], name="method"),
-    )
-    lines = format_table(summary).splitlines()
-    assert lines[0].startswith("| method") and set(lines[1]) <= {"|", "-", ":"}
-    assert " inf " in lines[2] and "Noisy input" in lines[2]
-    assert "Non-Local Means" in lines[3] and "30.44" in lines[3] and "1.234" in lines[3]
-    assert len({len(line) for line in lines}) == 1  # columns aligned
-
-
 # --------------------------------------------------------------------------- the command, end to end
 
 
@@ -238,39 +215,3 @@ def test_cli_empty_split_is_a_one_line_error(tmp_path: Path, capsys: pytest.Capt
 
 
 # --------------------------------------------------------------------------- saving rows
-
-
-def test_results_path_names_kind_data_set_and_split(tmp_path: Path) -> None:
-    from casestudy.config import reports_dir
-
-    assert E.results_path(tmp_path / "simulated-sidd") == reports_dir() / "classical-simulated-sidd-test.csv"
-    assert E.results_path(tmp_path / "mine/", "val", kind="evaluate").name == "evaluate-mine-val.csv"
-
-
-def test_rows_round_trip_with_text_kept_as_text(catalogue, tmp_path: Path) -> None:
-    rows = evaluate(catalogue, ["noisy", "gaussian"], max_images=2)
-    rows["scene"] = "007"  # a scene name that looks like a number
-    rows.loc[0, "phone"] = ""
-    rows.loc[1, "psnr"] = math.inf  # a perfect output
-    path = E.save_rows(rows, tmp_path / "reports" / "rows.csv")
-    assert path == tmp_path / "reports" / "rows.csv"
-    back = E.load_rows(path)
-    assert list(back.columns) == list(ROW_COLUMNS)
-    assert back["scene"].tolist() == ["007"] * len(rows) and back.loc[0, "phone"] == ""
-    np.testing.assert_allclose(back["psnr"].to_numpy(), rows["psnr"].to_numpy())
-    assert back["iso"].dtype.kind == "f" and back["method"].tolist() == rows["method"].tolist()
-    pd.testing.assert_frame_equal(E.summarize(back), E.summarize(rows), check_dtype=False)
-
-
-def test_save_rows_refuses_a_table_that_is_not_rows(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not evaluation rows"):
-        E.save_rows(pd.DataFrame({"method": ["nlm"]}), tmp_path / "rows.csv")
-    assert not (tmp_path / "rows.csv").exists()
-
-
-def test_load_rows_errors_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="04_classical_filters.ipynb writes them"):
-        E.load_rows(tmp_path / "missing.csv")
-    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="other.csv: not evaluation rows"):
-        E.load_rows(tmp_path / "other.csv")

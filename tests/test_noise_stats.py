@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.ndimage import uniform_filter1d
 
+import fakes
 from casestudy import noise_stats as ns
-from casestudy.io import write_png
 
 
 def _clean(height: int = 64, width: int = 80) -> np.ndarray:
@@ -133,18 +133,14 @@ def test_central_crop() -> None:
 
 def _catalogue(tmp_path: Path) -> pd.DataFrame:
     rng = np.random.default_rng(6)
-    rows = []
+    pairs = []
     for index, (iso, phone) in enumerate([(100, "GP"), (100, "S6"), (1600, "GP"), (3200, "IP")]):
         clean = _clean()
         sigma = 0.01 * (1 + iso / 800)
         noisy = np.clip(clean + rng.normal(0, sigma, clean.shape), 0, 1)
-        folder = tmp_path / f"{index:04d}"
-        write_png(folder / "GT.PNG", clean)
-        write_png(folder / "NOISY.PNG", noisy)
-        rows.append({"instance": f"{index:04d}", "scene": f"{index % 2:03d}", "phone": phone, "iso": iso,
-                     "brightness": "N", "split": "train", "clean_path": folder / "GT.PNG",
-                     "noisy_path": folder / "NOISY.PNG"})
-    return pd.DataFrame(rows)
+        pairs.append({"instance": f"{index:04d}", "scene": f"{index % 2:03d}", "phone": phone, "iso": iso,
+                      "brightness": "N", "split": "train", "clean": clean, "noisy": noisy})
+    return fakes.write_catalogue(tmp_path, pairs)
 
 
 def test_survey_measures_every_pair(tmp_path: Path) -> None:

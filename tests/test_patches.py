@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import fakes
 from casestudy.data import patches
 from casestudy.data.patches import PairImages, TrainingSampler
 from casestudy.io import write_png
@@ -87,21 +88,18 @@ def test_evaluation_dataset_yields_every_grid_patch_once() -> None:
 
 
 def test_load_pair_images_reads_one_split(tmp_path: Path) -> None:
-    rows = []
+    pairs = []
     for index, split in enumerate(["train", "train", "test"]):
         clean = np.full((8, 10, 3), 40 * index, dtype=np.uint8)
-        write_png(tmp_path / f"c{index}.png", clean)
-        write_png(tmp_path / f"n{index}.png", clean + 5)
-        rows.append({"instance": f"i{index}", "split": split,
-                     "clean_path": str(tmp_path / f"c{index}.png"), "noisy_path": str(tmp_path / f"n{index}.png")})
-    catalogue = pd.DataFrame(rows)
+        pairs.append({"instance": f"i{index}", "scene": f"s{index}", "split": split, "clean": clean, "noisy": clean + 5})
+    catalogue = fakes.write_catalogue(tmp_path, pairs)
     train = patches.load_pair_images(catalogue, "train")
     assert [pair.instance for pair in train] == ["i0", "i1"]
     assert train[1].clean.dtype == np.uint8 and int(train[1].noisy[0, 0, 0]) == 45
     with pytest.raises(ValueError, match="'val' split has no pairs"):
         patches.load_pair_images(catalogue, "val")
-    write_png(tmp_path / "n2.png", np.zeros((8, 12, 3), np.uint8))
-    with pytest.raises(ValueError, match="n2.png"):
+    write_png(tmp_path / "noisy" / "i2.png", np.zeros((8, 12, 3), np.uint8))
+    with pytest.raises(ValueError, match="i2.png"):
         patches.load_pair_images(catalogue, "test")
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import fakes
 from casestudy import tuning
 from casestudy.config import get_profile, reports_dir
 from casestudy.filters import FILTERS, FilterSpec
-from casestudy.io import write_png
 from casestudy.tuning import (
     TuningWarning,
     load_filter_params,
@@ -34,26 +34,14 @@ def flat_pair(seed: int, level: float = 0.5, sigma: float = 0.1, shape=(32, 48, 
 
 
 def write_catalogue(root: Path, splits: dict[str, str], per_scene: int = 1) -> pd.DataFrame:
-    """Write tiny noisy/clean PNG pairs under ``root`` and return a catalogue-shaped DataFrame for them."""
-    rows = []
+    """Tiny flat noisy/clean PNG pairs under ``root``, a grey level per scene, and their catalogue."""
+    pairs = []
     for s, (scene, split) in enumerate(splits.items()):
         for k in range(per_scene):
-            instance = f"{scene}-{k}"
             noisy, clean = flat_pair(seed=10 * s + k, level=0.3 + 0.1 * s)
-            write_png(root / "clean" / f"{instance}.png", clean)
-            write_png(root / "noisy" / f"{instance}.png", noisy)
-            rows.append(
-                {
-                    "source": "folders", "scene": scene, "instance": instance, "phone": "GP", "camera": "Google Pixel",
-                    "iso": 800.0, "shutter_s": 0.01, "illuminant_k": np.nan, "brightness": "N",
-                    "height": 32, "width": 48,
-                    "clean_path": str(root / "clean" / f"{instance}.png"),
-                    "noisy_path": str(root / "noisy" / f"{instance}.png"),
-                    "exif_make": "", "exif_model": "", "exif_iso": np.nan, "exif_exposure_s": np.nan,
-                    "exif_fnumber": np.nan, "exif_datetime": "", "split": split,
-                }
-            )
-    return pd.DataFrame(rows).sort_values("instance").reset_index(drop=True)
+            pairs.append({"instance": f"{scene}-{k}", "scene": scene, "split": split, "clean": clean, "noisy": noisy,
+                          "phone": "GP", "camera": "Google Pixel", "iso": 800.0, "shutter_s": 0.01, "brightness": "N"})
+    return fakes.write_catalogue(root, pairs).sort_values("instance").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- the search

@@ -1,0 +1,105 @@
+"""The record of an evaluation: per-image rows saved as CSV, and summaries printed as Markdown tables.
+
+:func:`casestudy.evaluate.evaluate` scores methods and
+:func:`casestudy.evaluate.summarize` condenses the scores; this module keeps
+them: :func:`save_rows` writes the per-image rows as CSV (atomically) to
+:func:`results_path`, ``reports/<kind>-<data set folder name>-<split>.csv``,
+:func:`load_rows` reads them back with the catalogue's text columns kept as text
+(scene ``"007"`` stays ``"007"``), and :func:`format_table` renders a summary
+as Markdown. The command line, ``make demo``'s ``reports/results.md`` and the
+notebooks that compare methods (``04_classical_filters.ipynb`` first) share them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from casestudy.evaluate import METHODS, ROW_COLUMNS
+from casestudy.io import write_text
+
+if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
+    import pandas as pd
+
+
+def format_table(summary: pd.DataFrame) -> str:
+    """The summary as a Markdown table (written here: pandas' ``to_markdown`` needs ``tabulate``)."""
+    header = ["method", "label", "PSNR (dB)", "SSIM", "s/MP", "images"]
+    body = [
+        [
+            str(name),
+            METHODS[name].label if name in METHODS else "",
+            _number(row["psnr"], 2),
+            _number(row["ssim"], 4),
+            _number(row["s_per_mp"], 3),
+            str(int(row["images"])),
+        ]
+        for name, row in summary.iterrows()
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    right = [False, False, True, True, True, True]
+
+    def render(cells: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 1) + ":" if r else "-" * (w + 2) for w, r in zip(widths, right)) + "|"
+    return "\n".join([render(header), rule, *(render(line) for line in body)])
+
+
+def _number(value: float, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "inf" if math.isinf(value) else f"{value:.{digits}f}"
+
+
+#: Text columns of the per-image rows (read back as text, not numbers).
+TEXT_COLUMNS = ("instance", "scene", "source", "phone", "brightness", "split", "method")
+
+
+def results_path(data_dir: str | os.PathLike, split: str = "test", kind: str = "classical") -> Path:
+    """Where the per-image rows of one evaluation go: ``reports/<kind>-<data set folder name>-<split>.csv``.
+
+    ``kind`` names the family of methods (``classical`` for the filters of
+    ``04_classical_filters.ipynb``, ``evaluate`` for the command line's default).
+    """
+    from casestudy.config import reports_dir
+    from casestudy.tuning import data_set_name
+
+    return reports_dir() / f"{kind}-{data_set_name(data_dir)}-{split}.csv"
+
+
+def save_rows(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write :func:`evaluate`'s rows to ``path`` as CSV, atomically (a reader never sees half a file).
+
+    Raises:
+        ValueError: ``rows`` lacks some of :data:`ROW_COLUMNS`.
+    """
+    missing = [column for column in ROW_COLUMNS if column not in rows.columns]
+    if missing:
+        raise ValueError(f"not evaluation rows: the column(s) {missing} are missing")
+    path = Path(path)
+    write_text(path, rows.to_csv(index=False))
+    return path
+
+
+def load_rows(path: str | os.PathLike) -> pd.DataFrame:
+    """Read rows written by :func:`save_rows`, text columns as text (``"007"`` stays ``"007"``).
+
+    Raises:
+        FileNotFoundError: no such file (the message says which notebook writes it).
+        ValueError: a CSV without the columns :func:`evaluate` writes.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no saved evaluation rows (04_classical_filters.ipynb writes them)")
+    rows = pd.read_csv(path, dtype={column: str for column in TEXT_COLUMNS}, keep_default_na=False, na_values=[""])
+    missing = [column for column in ROW_COLUMNS if column not in rows.columns]
+    if missing:
+        raise ValueError(f"{path}: not evaluation rows, the column(s) {missing} are missing")
+    for column in TEXT_COLUMNS:
+        rows[column] = rows[column].fillna("")
+    return rows
