@@ -1,19 +1,53 @@
 """The ``casestudy`` command: data, train, evaluate, denoise, app.
 
-Each sub-command is a thin shell over a package function, so that notebooks,
-tests and the command line run the same code. Heavy modules (TensorFlow,
-scikit-image) are imported only by the sub-command that needs them, which keeps
-``casestudy --help`` instant.
+Every sub-command is wired the same way: the module that does the work exposes
+``add_arguments(parser)`` (its options) and ``run_cli(args) -> int`` (its exit
+status), and :data:`COMMANDS` below registers it under a name, so notebooks,
+tests and the command line run the same code. A module is imported only when
+its sub-command is used, which keeps ``casestudy --help`` instant; a command
+whose module has not been written yet says which issue brings it and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
+import importlib.util
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from casestudy import __version__
 from casestudy.config import PROFILES
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """One sub-command: its words (``"data build"``), the module behind it, its help line.
+
+    Attributes:
+        profile: whether it takes ``--profile`` (added here, not by the module).
+        pending: the issue that brings the module, shown while the module does not exist.
+    """
+
+    name: str
+    module: str
+    help: str
+    profile: bool = True
+    pending: str | None = None
+
+
+#: Every sub-command, in the order ``--help`` lists them.
+COMMANDS: tuple[Command, ...] = (
+    Command("data build", "casestudy.data.simulated", "build the simulated SIDD-like data set (offline, seeded)"),
+    Command("data info", "casestudy.data.catalogue", "summarise a data set: pairs, scenes, phones, ISO, sizes"),
+    Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)", pending="networks issue"),
+    Command("evaluate", "casestudy.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"),
+    Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile", pending="tiled inference issue"),
+    Command("app", "casestudy.app", "start the local web app", profile=False, pending="web app issue"),
+)
+#: Help lines of the command groups (the first word of several commands).
+GROUPS = {"data": "build the embedded data set, or summarise any data set"}
 
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:
@@ -22,32 +56,6 @@ def _add_profile(parser: argparse.ArgumentParser) -> None:
         choices=sorted(PROFILES),
         help="run size: smoke, laptop or gpu (default: $CASESTUDY_PROFILE, else laptop)",
     )
-
-
-def _cmd_data_build(args: argparse.Namespace) -> int:
-    from casestudy.config import get_profile
-    from casestudy.data.simulated import build_dataset
-
-    profile = get_profile(args.profile)
-    report = build_dataset(out=args.out or profile.simulated_dir, profile=profile, seed=args.seed)
-    print(report)
-    return 0
-
-
-def _cmd_data_info(args: argparse.Namespace) -> int:
-    from casestudy.config import get_profile, resolve_data_dir
-    from casestudy.data.catalogue import describe, load_catalogue
-
-    root = resolve_data_dir(args.dir, get_profile(args.profile))
-    catalogue = load_catalogue(root, layout=args.layout)
-    print(describe(catalogue, root))
-    return 0
-
-
-def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from casestudy.evaluate import run_cli
-
-    return run_cli(args)
 
 
 def _not_yet(issue: str):
@@ -61,55 +69,58 @@ def _not_yet(issue: str):
     return run
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every sub-command (also used by the tests)."""
+def _wire(parser: argparse.ArgumentParser, command: Command, load: bool) -> None:
+    """Give ``parser`` the command's options and its ``run_cli`` (``load=False``: only its name and help)."""
+    if command.profile:
+        _add_profile(parser)
+    if command.pending is not None and importlib.util.find_spec(command.module) is None:
+        parser.set_defaults(func=_not_yet(command.pending))
+        return
+    if not load:
+        return
+    module = importlib.import_module(command.module)
+    module.add_arguments(parser)
+    parser.set_defaults(func=module.run_cli)
+
+
+def build_parser(load: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every sub-command (also used by the tests).
+
+    ``load`` names the commands whose modules are imported to add their options
+    (``None``: all of them); :func:`main` loads only the one it runs.
+    """
+    wanted = None if load is None else set(load)
     parser = argparse.ArgumentParser(
         prog="casestudy",
         description="Real-image denoising case study: data sets, classical filters, deep networks.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    data = commands.add_parser("data", help="build the embedded data set, or summarise any data set")
-    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    build = data_commands.add_parser("build", help="build the simulated SIDD-like data set (offline, seeded)")
-    _add_profile(build)
-    build.add_argument("--out", help="output folder (default: the profile's data/simulated-sidd*)")
-    build.add_argument("--seed", type=int, default=None, help="random seed (default: the profile's)")
-    build.set_defaults(func=_cmd_data_build)
-    info = data_commands.add_parser("info", help="summarise a data set: pairs, scenes, phones, ISO, sizes")
-    info.add_argument("dir", nargs="?", help="data folder (default: $CASESTUDY_DATA, else the profile's simulated set)")
-    info.add_argument("--layout", help="force a layout: sidd, renoir, nind, folders")
-    _add_profile(info)
-    info.set_defaults(func=_cmd_data_info)
-
-    train = commands.add_parser("train", help="train a network (REDNet, MWCNN, PRIDNet)")
-    _add_profile(train)
-    train.set_defaults(func=_not_yet("networks issue"))
-
-    evaluate = commands.add_parser("evaluate", help="score denoisers on a data set: PSNR, SSIM, seconds per megapixel")
-    _add_profile(evaluate)
-    try:
-        from casestudy.evaluate import add_arguments
-    except ImportError:  # pragma: no cover - only while the module is being written
-        evaluate.set_defaults(func=_not_yet("classical filters issue"))
-    else:
-        add_arguments(evaluate)
-        evaluate.set_defaults(func=_cmd_evaluate)
-
-    denoise = commands.add_parser("denoise", help="denoise your own photos, tile by tile")
-    _add_profile(denoise)
-    denoise.set_defaults(func=_not_yet("tiled inference issue"))
-
-    app = commands.add_parser("app", help="start the local web app")
-    app.set_defaults(func=_not_yet("web app issue"))
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for command in COMMANDS:
+        words = command.name.split()
+        if len(words) == 1:
+            sub = commands.add_parser(words[0], help=command.help)
+        else:
+            group, action = words
+            if group not in groups:
+                group_parser = commands.add_parser(group, help=GROUPS.get(group))
+                groups[group] = group_parser.add_subparsers(dest=f"{group}_command", metavar="ACTION", required=True)
+            sub = groups[group].add_parser(action, help=command.help)
+        _wire(sub, command, wanted is None or command.name in wanted)
     return parser
+
+
+def _selected(argv: Sequence[str]) -> list[str]:
+    """The command that ``argv`` names (its words, as in :data:`COMMANDS`), or none."""
+    words = [word for word in argv if not word.startswith("-")]
+    return [command.name for command in COMMANDS if command.name.split() == words[: len(command.name.split())]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``casestudy`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(load=_selected(argv)).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError) as error:

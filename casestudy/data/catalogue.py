@@ -44,6 +44,7 @@ Introduced in ``01_data_tour.ipynb``; ``casestudy data info`` prints :func:`desc
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 from collections.abc import Mapping
@@ -338,3 +339,22 @@ def _exif_coverage(catalogue: pd.DataFrame) -> str:
         f"date {int((catalogue['exif_datetime'] != '').sum())}",
     ]
     return f"EXIF: {int(has_any.sum())} of {n} noisy files carry EXIF ({', '.join(parts)})"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``casestudy data info``'s options to ``parser``."""
+    parser.add_argument("dir", nargs="?", help="data folder (default: $CASESTUDY_DATA, else the profile's simulated set)")
+    parser.add_argument("--layout", help="force a layout: sidd, renoir, nind, folders")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``casestudy data info``: summarise a data set (pairs, scenes, phones, ISO, sizes)."""
+    from casestudy.config import get_profile, resolve_data_dir
+
+    root = resolve_data_dir(args.dir, get_profile(args.profile))
+    print(describe(load_catalogue(root, layout=args.layout), root))
+    return 0
+

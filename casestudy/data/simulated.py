@@ -29,6 +29,7 @@ Introduced in ``01_data_tour.ipynb``.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as _dt
 import functools
@@ -449,3 +450,22 @@ def ensure_dataset(profile: Profile) -> Path:
     if not _looks_complete(root, profile):
         print(f"Built the {profile.name} simulated data set: {_build(root, profile, None)}")
     return root
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``casestudy data build``'s options to ``parser``."""
+    parser.add_argument("--out", help="output folder (default: the profile's data/simulated-sidd*)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the profile's)")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``casestudy data build``: build (or update) the simulated set and print what was done."""
+    from casestudy.config import get_profile
+
+    profile = get_profile(args.profile)
+    print(build_dataset(out=args.out or profile.simulated_dir, profile=profile, seed=args.seed))
+    return 0
+
