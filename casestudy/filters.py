@@ -1,50 +1,22 @@
-"""Classical denoisers behind one signature, with their parameter grids.
+"""Classical denoisers behind one signature, registered with their parameter grids.
 
-Every filter here is a function ``denoise(noisy, **params) -> denoised`` that
-takes a float32 RGB image of shape (H, W, 3) with values in [0, 1] and returns
-one of the same shape and type, clipped to [0, 1]. They are registered in
-:data:`FILTERS` under a short name, each with default parameters and two
-search grids: ``"small"`` (two or three points, for smoke runs) and ``"full"``
-(a sensible range for a real search on the validation split, see
-:mod:`casestudy.tuning`):
+Every filter is ``denoise(noisy, **params) -> denoised`` on a float32 RGB image
+(H, W, 3) in [0, 1], returning the same shape and type clipped to [0, 1], so
+the evaluation and the search (:mod:`casestudy.tuning`) treat them alike. Each
+is registered in :data:`FILTERS` under a short name (``gaussian``, ``median``,
+``bilateral``, ``wavelet``, ``tv``, ``nlm``, ``bm3d``) with its defaults and two
+grids: ``"small"`` for smoke runs, ``"full"`` for a real search on the
+validation split. A spec may cap its tuning images (``max_tuning_images``) when
+the filter is slow.
 
-========== ================================================ ==========================================
-name       method                                            parameters
-========== ================================================ ==========================================
-gaussian   Gaussian blur (the baseline every filter beats)   ``sigma`` (pixels)
-median     median filter, per channel                        ``size`` (pixels)
-bilateral  bilateral filter (scikit-image)                   ``sigma_color``, ``sigma_spatial``
-wavelet    BayesShrink wavelet thresholding in YCbCr         ``wavelet``, ``sigma_factor``
-tv         total-variation denoising (Chambolle)             ``weight``
-nlm        Non-Local Means, fast mode (scikit-image)         ``h_factor``, ``patch_size``, ``patch_distance``
-bm3d       BM3D for colour images (``bm3d.bm3d_rgb``)        ``sigma_factor``
-========== ================================================ ==========================================
-
-Noise level. NLM, BM3D and the wavelet filter need the noise standard deviation
-sigma, which a blind denoiser must estimate from the noisy image itself.
-scikit-image's ``estimate_sigma`` reads it from the finest wavelet sub-band, which
-is right for white noise but badly wrong for real camera noise: demosaicing makes
-the noise spatially correlated, its energy moves to coarser scales and the
-estimate can drop to a third of the truth, after which NLM barely changes the
-image. :func:`estimate_noise_sigma` therefore offers a ``"blocks"`` estimator
-(the default) that measures the per-pixel spread directly, in the flattest
-8x8 blocks of the image, and every filter that uses sigma takes a *multiplier*
-(``h_factor``, ``sigma_factor``) that the search on the validation split picks,
-absorbing whatever bias remains. The ``"full"`` grids reach well past the
-white-noise optima for that reason: on the simulated SIDD-like set (demosaiced,
-correlated noise) the ``"blocks"`` estimate reads about 0.75 of the true
-per-pixel spread and the wavelet one about 0.25, NLM does best near
-``h_factor`` 1.3 and BM3D near ``sigma_factor`` 3-4 (it assumes white noise, so
-correlated noise needs a larger sigma), where on white noise both peak near 0.6-1.
-
-Speed. BM3D costs 70-85 s per megapixel on a 2-core CPU, some 50 times
-NLM's 1.5 s at its default settings, so its spec sets ``max_tuning_images=2``: :func:`casestudy.tuning.tune_filters`
-searches its grid on two validation images where the other filters use the
-profile's ``tuning_max_images``.
-
-:func:`nlm_weights` shows what NLM does at one pixel: the weights it gives to
-every pixel of its search window, written directly from the formula with NumPy
-so the notebook can draw them. Introduced in ``04_classical_filters.ipynb``.
+NLM, BM3D and the wavelet filter need the noise level, which a blind denoiser
+must estimate from the noisy image. Real camera noise is spatially correlated
+after demosaicing, which fools the usual finest-wavelet estimator, so
+:func:`estimate_noise_sigma` also offers a ``"blocks"`` estimator (the default)
+that measures the spread in the flattest blocks; each filter then takes a
+*multiplier* of the estimate that the search picks, absorbing what bias
+remains. :func:`nlm_weights` writes NLM's weights at one pixel from the formula,
+for a figure. Introduced in ``04_classical_filters.ipynb``.
 """
 
 from __future__ import annotations
@@ -57,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from casestudy.metrics import check_image
+
 #: Grid sizes every filter offers: a few points for smoke runs, a real range for a search.
 GRID_SIZES = ("small", "full")
-#: How far outside [0, 1] an input value may lie before it is rejected.
-RANGE_TOLERANCE = 1e-3
 #: Smallest noise level handed to a filter, so a clean (or constant) image never divides by zero.
 MIN_SIGMA = 1e-4
 #: Side of the blocks the ``"blocks"`` noise estimator measures.
@@ -77,28 +49,13 @@ class FilterInputError(ValueError):
 
 
 def check_noisy(noisy: np.ndarray) -> np.ndarray:
-    """Validate a filter input and return it as C-contiguous float32 in [0, 1].
+    """Validate a filter input and return it as C-contiguous float32 in [0, 1] (:func:`casestudy.metrics.check_image`).
 
     Raises:
         FilterInputError: not float, not (H, W, 3), non-finite values, or values
-            outside [0, 1] by more than :data:`RANGE_TOLERANCE`.
+            outside [0, 1] by more than :data:`casestudy.metrics.RANGE_TOLERANCE`.
     """
-    array = np.asarray(noisy)
-    if np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_:
-        raise FilterInputError(
-            f"filters take float images in [0, 1], got dtype {array.dtype}; "
-            "scale it first (uint8: image.astype(np.float32) / 255)"
-        )
-    if not np.issubdtype(array.dtype, np.floating):
-        raise FilterInputError(f"filters take float images in [0, 1], got dtype {array.dtype}")
-    if array.ndim != 3 or array.shape[-1] != 3 or min(array.shape[:2]) < 1:
-        raise FilterInputError(f"filters take RGB images of shape (H, W, 3), got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise FilterInputError("the image holds NaN or infinite values")
-    low, high = float(array.min()), float(array.max())
-    if low < -RANGE_TOLERANCE or high > 1.0 + RANGE_TOLERANCE:
-        raise FilterInputError(f"values span [{low:.4g}, {high:.4g}]; filters take images in [0, 1]")
-    return np.ascontiguousarray(np.clip(array, 0.0, 1.0), dtype=np.float32)
+    return check_image(noisy, "noisy", rgb=True, dtype=np.float32, error=FilterInputError)
 
 
 def _finish(image: np.ndarray) -> np.ndarray:

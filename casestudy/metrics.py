@@ -44,35 +44,54 @@ class MetricInputError(ValueError):
     """An image that cannot be scored: wrong dtype, shape, non-finite or out-of-range values."""
 
 
-def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """Validate one image for scoring and return it as float64, clipped to [0, 1].
+def check_image(
+    image: np.ndarray,
+    name: str = "image",
+    *,
+    rgb: bool = False,
+    dtype: type = np.float64,
+    error: type[ValueError] = MetricInputError,
+) -> np.ndarray:
+    """Validate an image in [0, 1] and return it as ``dtype``, clipped to [0, 1] (C-contiguous).
+
+    The one input check of the project: the metrics call it as it is, the
+    classical filters (:mod:`casestudy.filters`) with ``rgb=True``,
+    ``dtype=np.float32`` and their own error type.
+
+    Args:
+        name: what the image is, for the messages.
+        rgb: require shape (H, W, 3) instead of (H, W) or (H, W, C).
+        error: the exception raised (a ``ValueError`` subclass).
 
     Raises:
-        MetricInputError: not an array of floats, not 2-D or 3-D, empty, NaN or
-            infinite values, or values outside [0, 1] beyond :data:`RANGE_TOLERANCE`.
+        MetricInputError (or ``error``): not an array of floats, the wrong number of
+            dimensions, empty, NaN or infinite values, or values outside [0, 1]
+            beyond :data:`RANGE_TOLERANCE`.
     """
     array = np.asarray(image)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
-        raise MetricInputError(f"{name}: expected a float image in [0, 1], got dtype {array.dtype}")
+        raise error(f"{name}: expected a float image in [0, 1], got dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.integer):
         hint = {np.dtype(np.uint8): "255", np.dtype(np.uint16): "65535"}.get(array.dtype, "its maximum value")
-        raise MetricInputError(
-            f"{name}: got an integer image (dtype {array.dtype}); metrics expect floats in [0, 1]: "
+        raise error(
+            f"{name}: got an integer image (dtype {array.dtype}); expected floats in [0, 1]: "
             f"scale it by 1/{hint} first (e.g. image.astype(np.float32) / {hint})"
         )
     if np.iscomplexobj(array):
-        raise MetricInputError(f"{name}: complex values cannot be scored")
+        raise error(f"{name}: complex values cannot be used")
+    if rgb and (array.ndim != 3 or array.shape[-1] != 3 or min(array.shape[:2]) < 1):
+        raise error(f"{name}: expected shape (H, W, 3), got {array.shape}")
     if array.ndim not in (2, 3) or array.size == 0:
-        raise MetricInputError(f"{name}: expected shape (H, W) or (H, W, C), got {array.shape}")
-    array = array.astype(np.float64, copy=False)
+        raise error(f"{name}: expected shape (H, W) or (H, W, C), got {array.shape}")
+    array = array.astype(dtype, copy=False)
     if not np.all(np.isfinite(array)):
         bad = int(np.count_nonzero(~np.isfinite(array)))
-        raise MetricInputError(f"{name}: {bad} NaN or infinite value(s); metrics need finite pixels")
+        raise error(f"{name}: {bad} NaN or infinite value(s); expected finite pixels")
     low, high = float(array.min()), float(array.max())
     if low < -RANGE_TOLERANCE or high > 1.0 + RANGE_TOLERANCE:
         hint = " (it looks like 0..255: divide by 255)" if high > 2.0 else " (clip it to [0, 1] first)"
-        raise MetricInputError(f"{name}: values span [{low:.4g}, {high:.4g}], outside [0, 1]{hint}")
-    return np.clip(array, 0.0, 1.0)
+        raise error(f"{name}: values span [{low:.4g}, {high:.4g}], outside [0, 1]{hint}")
+    return np.ascontiguousarray(np.clip(array, 0.0, 1.0), dtype=dtype)
 
 
 def _check_pair(reference: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
