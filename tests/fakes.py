@@ -297,3 +297,10 @@ def write_catalogue(root: Path, pairs: Iterable[Mapping[str, Any]]) -> pd.DataFr
         rows.append({**CATALOGUE_DEFAULTS, "height": height, "width": width, **pair,
                      "clean_path": str(clean_path), "noisy_path": str(noisy_path)})
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def step_image(height: int = 48, width: int = 64, edge: int = 40) -> np.ndarray:
+    """Flat grey on the left, a bright band from column ``edge`` on: one vertical edge."""
+    image = np.full((height, width, 3), 0.3, np.float32)
+    image[:, edge:] = 0.8
+    return image

@@ -271,7 +271,7 @@ def describe(catalogue: pd.DataFrame, root: str | os.PathLike) -> str:
         lines.append(f"  {label:<34} {count:>5}  {100 * count / n:5.1f} %")
     lines.append("")
     lines.append(_levels("ISO levels", catalogue["iso"], lambda value: f"{value:g}"))
-    lines.append(_levels("Shutter speeds", catalogue["shutter_s"], _shutter))
+    lines.append(_levels("Shutter speeds", catalogue["shutter_s"], format_shutter))
     brightness = catalogue["brightness"].replace("", "unknown")
     lines.append(f"Brightness: {_counts(brightness)}")
     lines.append("")
@@ -315,10 +315,12 @@ def _levels(title: str, values: pd.Series, fmt: Any) -> str:
     return text + (f"; unknown for {unknown}" if unknown else "")
 
 
-def _shutter(seconds: float) -> str:
-    if seconds >= 1 or seconds <= 0:
-        return f"{seconds:g} s"
-    return f"1/{1 / seconds:.4g} s"
+def format_shutter(seconds: float, unit: bool = True) -> str:
+    """A shutter time as photographers write it: ``1/60 s`` below a second (the denominator
+    rounded to a whole number), ``2 s`` from a second up; ``unit=False`` leaves out the ``s``
+    (axis tick labels). Introduced in ``02_eda_metadata.ipynb``."""
+    text = f"1/{round(1 / seconds):g}" if 0 < seconds < 1 else f"{seconds:g}"
+    return f"{text} s" if unit else text
 
 
 def _exif_coverage(catalogue: pd.DataFrame) -> str:

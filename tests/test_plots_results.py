@@ -1,4 +1,4 @@
-"""casestudy.plots_filters: pixels and windows chosen by rule; figures titled, labelled and drawing their data."""
+"""casestudy.plots.results: figures titled, labelled and drawing their data; a colour for every method."""
 
 import matplotlib
 
@@ -8,32 +8,27 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from fakes import step_image  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from casestudy.filters import nlm_weights  # noqa: E402
-from casestudy.plots_filters import (  # noqa: E402
-    crop_grid,
-    demo_pixel,
-    detail_window,
+from casestudy.plots.results import (  # noqa: E402
+    OTHER_COLOURS,
+    comparison_grid,
+    method_colour,
     nlm_weights_figure,
     psnr_by_iso_figure,
     quality_speed_figure,
     sweep_figure,
 )
+from casestudy.regions import demo_pixel  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
     plt.close("all")
-
-
-def step_image(height: int = 48, width: int = 64, edge: int = 40) -> np.ndarray:
-    """Flat grey on the left, a bright band from column ``edge`` on: one vertical edge."""
-    image = np.full((height, width, 3), 0.3, np.float32)
-    image[:, edge:] = 0.8
-    return image
 
 
 def noisy_copy(image: np.ndarray, sigma: float = 0.05, seed: int = 0) -> np.ndarray:
@@ -44,45 +39,6 @@ def noisy_copy(image: np.ndarray, sigma: float = 0.05, seed: int = 0) -> np.ndar
 def _labelled(figure: Figure) -> None:
     assert isinstance(figure, Figure)
     assert figure.get_suptitle() or any(axes.get_title() for axes in figure.axes)
-
-
-# --------------------------------------------------------------------------- choosing what to show
-
-
-def test_demo_pixel_finds_the_edge_and_a_flat_spot() -> None:
-    image = step_image()
-    row, col = demo_pixel(image, margin=5)
-    assert col in (39, 40)
-    assert 5 <= row < 48 - 5
-    flat_row, flat_col = demo_pixel(image, margin=5, kind="flat")
-    assert abs(flat_col - 40) > 3  # away from the edge
-    assert demo_pixel(image, margin=5) == (row, col)  # deterministic
-
-
-def test_demo_pixel_respects_the_margin() -> None:
-    image = step_image(edge=2)  # the only edge lies inside the margin
-    _, col = demo_pixel(image, margin=10)
-    assert 10 <= col < 64 - 10
-
-
-def test_demo_pixel_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="no pixel 10 pixels away"):
-        demo_pixel(np.zeros((15, 40, 3)), margin=10)
-    with pytest.raises(ValueError, match="unknown kind"):
-        demo_pixel(step_image(), margin=2, kind="corner")
-
-
-def test_detail_window_finds_the_textured_corner() -> None:
-    image = np.full((64, 96, 3), 0.5)
-    image[40:64, 64:96] += 0.3 * (np.indices((24, 32)).sum(axis=0) % 2)[..., None]  # a checkerboard, bottom right
-    rows, cols = detail_window(image, 32, block=8)
-    assert (rows.stop - rows.start, cols.stop - cols.start) == (32, 32)
-    assert rows.start >= 32 and cols.start >= 56
-
-
-def test_detail_window_larger_than_the_image_is_the_image() -> None:
-    rows, cols = detail_window(np.zeros((20, 30, 3)), 64)
-    assert (rows, cols) == (slice(0, 20), slice(0, 30))
 
 
 # --------------------------------------------------------------------------- figures
@@ -133,11 +89,11 @@ def test_sweep_figure_one_panel_per_parameter() -> None:
         sweep_figure({})
 
 
-def test_crop_grid_scores_every_panel_but_the_truth() -> None:
+def test_comparison_grid_scores_every_panel_but_the_truth() -> None:
     clean = step_image(24, 32, 16)
     rows = {"ISO 100": {"noisy": noisy_copy(clean), "filtered": clean * 0.99, "ground truth": clean},
             "ISO 3200": {"noisy": noisy_copy(clean, 0.2), "ground truth": clean}}
-    figure = crop_grid(rows, title="crops")
+    figure = comparison_grid(rows, title="crops")
     _labelled(figure)
     titles = [axes.get_title() for axes in figure.axes if axes.images]
     assert len(titles) == 5
@@ -146,12 +102,12 @@ def test_crop_grid_scores_every_panel_but_the_truth() -> None:
     assert "ISO 3200" in figure.axes[3].get_ylabel()
     assert not figure.axes[5].axison  # the empty third panel of the short row is hidden
     with pytest.raises(ValueError, match="at least one row"):
-        crop_grid({}, title="none")
+        comparison_grid({}, title="none")
 
 
-def test_crop_grid_without_reference_has_no_scores() -> None:
+def test_comparison_grid_without_reference_has_no_scores() -> None:
     image = step_image(16, 16, 8)
-    figure = crop_grid({"row": {"a": image, "b": image}}, title="t", reference=None)
+    figure = comparison_grid({"row": {"a": image, "b": image}}, title="t", reference=None)
     assert all("dB" not in axes.get_title() for axes in figure.axes)
 
 
@@ -190,3 +146,15 @@ def test_psnr_by_iso_figure_without_iso_says_so() -> None:
     rows = pd.DataFrame({"instance": ["a"], "iso": [np.nan], "method": ["noisy"], "psnr": [30.0]})
     figure = psnr_by_iso_figure(rows)
     assert "no ISO" in figure.axes[0].texts[0].get_text()
+
+
+def test_every_method_name_gets_a_deterministic_colour() -> None:
+    assert method_colour("nlm") == "tab:orange" and method_colour("noisy") == "tab:gray"  # fixed ones kept
+    networks = [method_colour(name) for name in ("rednet", "mwcnn", "pridnet")]
+    assert all(colour in OTHER_COLOURS for colour in networks) and len(set(networks)) == 3
+    assert networks == [method_colour(name) for name in ("rednet", "mwcnn", "pridnet")]
+    summary = pd.DataFrame({"psnr": [25.0, 30.0], "s_per_mp": [0.0, 0.5], "ssim": [0.5, 0.8], "images": [2, 2]},
+                           index=pd.Index(["noisy", "rednet"], name="method"))
+    figure = quality_speed_figure(summary)
+    assert tuple(figure.axes[0].collections[0].get_facecolor()[0][:3]) == matplotlib.colors.to_rgb(networks[0])
+

@@ -1,37 +1,35 @@
-"""The figures of the classical-filter notebook, and the choice of what they show.
+"""Figures of results: what denoisers do and how they score, for every registered method alike.
 
-Each plotting function draws one figure and returns it (a matplotlib
-:class:`~matplotlib.figure.Figure` with a title, labelled axes and units), so
-notebooks hold no plotting code of their own:
+A method's colour comes from :func:`method_colour`, which gives any name a
+colour, deterministic per name (the classical filters keep fixed ones), so the
+networks' results join these figures without a table to update:
 
 * :func:`nlm_weights_figure`: a noisy crop with one pixel's reference patch and
   search window marked, beside the Non-Local Means weights of that window;
-* :func:`sweep_figure`: PSNR against one filter parameter, one panel per parameter;
-* :func:`crop_grid`: rows of image crops (noisy, filtered, ground truth), each
-  panel titled with its PSNR against the row's ground truth;
+* :func:`sweep_figure`: PSNR against one parameter, one panel per parameter;
+* :func:`comparison_grid`: rows of image crops (noisy, denoised, ground truth),
+  each panel titled with its PSNR against the row's ground truth;
 * :func:`quality_speed_figure` and :func:`psnr_by_iso_figure`: the results table
   as pictures (PSNR against seconds per megapixel; PSNR against ISO).
 
-What to show is chosen by rule, never at random, so a figure is the same on
-every run and on any data set: :func:`demo_pixel` finds an edge pixel or a flat
-one, :func:`detail_window` the most detailed square of a photo.
 Introduced in ``04_classical_filters.ipynb``.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from casestudy.metrics import psnr
+from casestudy.plots import image_grid, label_axes, new_figure
 
-#: One colour per method, the same in every figure of the notebook.
-METHOD_COLOURS = {
+#: Fixed colours of the classical methods (the colours their figures have always had).
+FIXED_COLOURS = {
     "noisy": "tab:gray",
     "gaussian": "tab:olive",
     "median": "tab:brown",
@@ -41,6 +39,20 @@ METHOD_COLOURS = {
     "nlm": "tab:orange",
     "bm3d": "tab:blue",
 }
+#: Colours handed out to every other method name, by a checksum of the name.
+OTHER_COLOURS = ("tab:red", "tab:green", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
+
+
+def method_colour(name: str) -> str:
+    """The colour of method ``name`` in every figure: fixed for the classical methods
+    (:data:`FIXED_COLOURS`), else one of :data:`OTHER_COLOURS` picked by the CRC-32 of
+    the name, so any registered method (``rednet``, ``mwcnn``, ``pridnet``) gets one,
+    the same in every run."""
+    if name in FIXED_COLOURS:
+        return FIXED_COLOURS[name]
+    return OTHER_COLOURS[zlib.crc32(name.encode("utf-8")) % len(OTHER_COLOURS)]
+
+
 #: Axis labels, with units, of the filter parameters a sweep can vary.
 PARAMETER_LABELS = {
     "h_factor": "h / estimated noise sigma (ratio)",
@@ -53,72 +65,6 @@ PARAMETER_LABELS = {
     "sigma_color": "sigma_color (data range 0–1)",
     "sigma_spatial": "sigma_spatial (pixels)",
 }
-
-
-# --------------------------------------------------------------------------- what to show
-
-
-def _luminance(image: np.ndarray) -> np.ndarray:
-    array = np.asarray(image, dtype=np.float64)
-    return array.mean(axis=-1) if array.ndim == 3 else array
-
-
-def _gradient_magnitude(image: np.ndarray, smooth: float = 1.0) -> np.ndarray:
-    from scipy import ndimage
-
-    gray = ndimage.gaussian_filter(_luminance(image), smooth)
-    return np.hypot(ndimage.sobel(gray, axis=0), ndimage.sobel(gray, axis=1))
-
-
-def demo_pixel(clean: np.ndarray, margin: int, kind: str = "edge") -> tuple[int, int]:
-    """A pixel of ``clean`` at least ``margin`` pixels from every border: on its strongest edge, or its flattest spot.
-
-    ``"edge"`` takes the largest gradient magnitude of the lightly smoothed
-    luminance; ``"flat"`` the smallest local spread (7x7 standard deviation).
-    Ties go to the first pixel in row-major order, so the choice is deterministic.
-
-    Raises:
-        ValueError: an unknown ``kind`` or an image too small for the margin.
-    """
-    from scipy import ndimage
-
-    gray = _luminance(clean)
-    height, width = gray.shape
-    if height <= 2 * margin or width <= 2 * margin:
-        raise ValueError(f"a {height}x{width} image has no pixel {margin} pixels away from every border")
-    if kind == "edge":
-        score = _gradient_magnitude(clean)
-    elif kind == "flat":
-        mean = ndimage.uniform_filter(gray, 7)
-        score = -np.sqrt(np.maximum(ndimage.uniform_filter(gray**2, 7) - mean**2, 0.0))
-    else:
-        raise ValueError(f"unknown kind {kind!r}; choose 'edge' or 'flat'")
-    inner = score[margin : height - margin, margin : width - margin]
-    row, col = np.unravel_index(int(np.argmax(inner)), inner.shape)
-    return int(row) + margin, int(col) + margin
-
-
-def detail_window(clean: np.ndarray, size: int, block: int = 16) -> tuple[slice, slice]:
-    """The ``size`` x ``size`` window of ``clean`` holding the most detail (mean gradient magnitude).
-
-    Windows are tried on a grid of ``block`` pixels; the first best one wins.
-    An image smaller than ``size`` gives the whole image.
-    """
-    height, width = clean.shape[:2]
-    h, w = min(size, height), min(size, width)
-    density = _gradient_magnitude(clean)
-    integral = np.pad(density.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-    tops = np.unique(np.r_[np.arange(0, height - h + 1, block), height - h])
-    lefts = np.unique(np.r_[np.arange(0, width - w + 1, block), width - w])
-    t, l = np.meshgrid(tops, lefts, indexing="ij")
-    sums = integral[t + h, l + w] - integral[t, l + w] - integral[t + h, l] + integral[t, l]
-    best = np.unravel_index(int(np.argmax(sums)), sums.shape)
-    top, left = int(t[best]), int(l[best])
-    return slice(top, top + h), slice(left, left + w)
-
-
-def _show(axes: plt.Axes, image: np.ndarray) -> None:
-    axes.imshow(np.clip(image, 0.0, 1.0), interpolation="nearest")
 
 
 # --------------------------------------------------------------------------- NLM weights
@@ -156,7 +102,7 @@ def nlm_weights_figure(
     ranked = [np.unravel_index(int(i), weights.shape) for i in np.argsort(-weights, axis=None, kind="stable")]
     others = [(i, j) for i, j in ranked if max(abs(i - d), abs(j - d)) >= patch_size][:top]
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10.5, 5.0), layout="constrained")
+    figure, (left, right) = new_figure(10.5, 5.0, nrows=1, ncols=2)
     left.imshow(np.clip(image[r0:r1, c0:c1], 0.0, 1.0), interpolation="nearest",
                 extent=(c0 - 0.5, c1 - 0.5, r1 - 0.5, r0 - 0.5))
     left.add_patch(Rectangle((col - d - 0.5, row - d - 0.5), 2 * d + 1, 2 * d + 1, fill=False, ec="yellow",
@@ -168,7 +114,7 @@ def nlm_weights_figure(
                                  if rank == 0 else None))
     left.add_patch(Rectangle((col - half - 0.5, row - half - 0.5), patch_size, patch_size, fill=False, ec="red",
                              lw=2.0, label=f"reference patch around p ({patch_size}x{patch_size} pixels)"))
-    left.set(title="Noisy image around p", xlabel="column (pixels)", ylabel="row (pixels)")
+    label_axes(left, "Noisy image around p", "column (pixels)", "row (pixels)")
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small", frameon=False)
 
     shown = right.imshow(weights, cmap="magma", vmin=0.0, vmax=1.0, extent=(-d - 0.5, d + 0.5, d + 0.5, -d - 0.5),
@@ -176,8 +122,8 @@ def nlm_weights_figure(
     right.add_patch(Rectangle((-half - 0.5, -half - 0.5), patch_size, patch_size, fill=False, ec="red", lw=2.0))
     for i, j in others:
         right.plot(j - d, i - d, "o", mfc="none", mec="cyan", ms=7)
-    right.set(title="Weight w(p, q) of each pixel q of the window", xlabel="column offset of q from p (pixels)",
-              ylabel="row offset of q from p (pixels)")
+    label_axes(right, "Weight w(p, q) of each pixel q of the window", "column offset of q from p (pixels)",
+               "row offset of q from p (pixels)")
     figure.colorbar(shown, ax=right, label="weight (0–1, unitless)")
     figure.suptitle(title)
     return figure
@@ -191,6 +137,7 @@ def sweep_figure(
     *,
     noisy_psnr: float | None = None,
     title: str = "PSNR against each parameter",
+    method: str = "nlm",
 ) -> Figure:
     """One panel per swept parameter: mean PSNR (dB) against its value, the best point starred.
 
@@ -199,18 +146,18 @@ def sweep_figure(
             and ``psnr`` (as :func:`casestudy.tuning.sweep_parameter` returns).
         noisy_psnr: drawn as a dashed line, the score to beat.
         title: the figure's title.
+        method: the method swept (its colour draws the lines).
     """
     if not sweeps:
         raise ValueError("sweep_figure needs at least one sweep")
-    figure, axes = plt.subplots(1, len(sweeps), figsize=(3.6 * len(sweeps) + 0.8, 3.8), layout="constrained",
-                                sharey=True, squeeze=False)
+    figure, axes = new_figure(3.6 * len(sweeps) + 0.8, 3.8, nrows=1, ncols=len(sweeps), sharey=True, squeeze=False)
     for panel, (parameter, table) in zip(axes[0], sweeps.items()):
         values, scores = table[parameter].to_numpy(), table["psnr"].to_numpy()
-        panel.plot(values, scores, "o-", color=METHOD_COLOURS["nlm"])
+        panel.plot(values, scores, "o-", color=method_colour(method))
         best = int(np.argmax(scores))
         panel.plot(values[best], scores[best], "*", ms=15, color="tab:red", label=f"best: {values[best]:g}")
         if noisy_psnr is not None:
-            panel.axhline(noisy_psnr, ls="--", color=METHOD_COLOURS["noisy"], label="noisy input")
+            panel.axhline(noisy_psnr, ls="--", color=method_colour("noisy"), label="noisy input")
         panel.set(title=f"Varying {parameter}", xlabel=PARAMETER_LABELS.get(parameter, parameter))
         panel.legend(fontsize="small")
         panel.grid(alpha=0.3)
@@ -222,13 +169,13 @@ def sweep_figure(
 # --------------------------------------------------------------------------- image crops
 
 
-def crop_grid(
+def comparison_grid(
     rows: Mapping[str, Mapping[str, np.ndarray]],
     *,
     title: str,
     reference: str | None = "ground truth",
 ) -> Figure:
-    """A grid of image crops: one row per entry of ``rows``, one column per image in it.
+    """Crops side by side (one row per entry of ``rows``), each titled with its PSNR against the row's reference.
 
     Args:
         rows: ``{row label: {column label: image}}``; images (H, W, 3) in [0, 1],
@@ -238,26 +185,18 @@ def crop_grid(
             the row is titled with its PSNR against it (``None``: no scores).
     """
     if not rows:
-        raise ValueError("crop_grid needs at least one row")
+        raise ValueError("comparison_grid needs at least one row")
     ncols = max(len(images) for images in rows.values())
     first = next(iter(next(iter(rows.values())).values()))
     aspect = first.shape[1] / first.shape[0]
-    figure, axes = plt.subplots(len(rows), ncols, figsize=(2.6 * ncols * max(aspect, 0.6), 2.7 * len(rows) + 0.6),
-                                layout="constrained", squeeze=False)
-    for line, (row_label, images) in zip(axes, rows.items()):
+    titles = []
+    for images in rows.values():
         truth = images.get(reference) if reference else None
-        for panel, (label, image) in zip(line, images.items()):
-            _show(panel, image)
-            score = "" if truth is None or label == reference else f"\n{psnr(truth, image):.2f} dB"
-            panel.set_title(f"{label}{score}", fontsize="medium")
-            panel.set_xticks([])
-            panel.set_yticks([])
-            panel.set_xlabel(f"{image.shape[1]} px")
-        line[0].set_ylabel(f"{row_label}\n{images[next(iter(images))].shape[0]} px")
-        for panel in line[len(images):]:
-            panel.axis("off")
-    figure.suptitle(title)
-    return figure
+        titles.append([label + ("" if truth is None or label == reference else f"\n{psnr(truth, image):.2f} dB")
+                       for label, image in images.items()])
+    return image_grid([list(images.values()) for images in rows.values()], titles, suptitle=title,
+                      row_labels=list(rows), figsize=(2.6 * ncols * max(aspect, 0.6), 2.7 * len(rows) + 0.6),
+                      title_size="medium")
 
 
 # --------------------------------------------------------------------------- results
@@ -275,9 +214,9 @@ def quality_speed_figure(summary: pd.DataFrame, title: str = "Quality against sp
     ``summary`` is :func:`casestudy.evaluate.summarize`'s table (index ``method``);
     the noisy input, which costs nothing, is a dashed line.
     """
-    figure, axes = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
+    figure, axes = new_figure(7.5, 4.6)
     for method, row in summary.iterrows():
-        colour = METHOD_COLOURS.get(str(method), "black")
+        colour = method_colour(str(method))
         if method == "noisy":
             axes.axhline(row["psnr"], ls="--", color=colour, label=f"{_label_of('noisy')} (no cost)")
             continue
@@ -286,7 +225,7 @@ def quality_speed_figure(summary: pd.DataFrame, title: str = "Quality against sp
                       textcoords="offset points", fontsize="small")
     axes.set_xscale("log")
     axes.margins(x=0.12, y=0.1)
-    axes.set(title=title, xlabel="median time (seconds per megapixel, log scale)", ylabel="mean PSNR (dB)")
+    label_axes(axes, title, "median time (seconds per megapixel, log scale)", "mean PSNR (dB)")
     axes.grid(alpha=0.3, which="both")
     axes.legend(loc="lower right", fontsize="small")
     return figure
@@ -301,13 +240,13 @@ def psnr_by_iso_figure(
     """
     known = rows[rows["iso"].notna()]
     order = list(methods) if methods is not None else list(dict.fromkeys(rows["method"]))
-    figure, axes = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
+    figure, axes = new_figure(7.5, 4.6)
     for method in order:
         means = known[known["method"] == method].groupby("iso")["psnr"].mean()
         if means.empty:
             continue
         style = "--" if method == "noisy" else "-"
-        axes.plot(means.index, means.to_numpy(), style, marker="o", color=METHOD_COLOURS.get(method, None),
+        axes.plot(means.index, means.to_numpy(), style, marker="o", color=method_colour(method),
                   label=_label_of(method))
     if known.empty:
         axes.text(0.5, 0.5, "no ISO recorded for these images", ha="center", va="center", transform=axes.transAxes)
@@ -317,6 +256,6 @@ def psnr_by_iso_figure(
         axes.set_xticks(isos, [f"{iso:g}" for iso in isos])
         axes.minorticks_off()
         axes.legend(fontsize="small", ncol=2)
-    axes.set(title=title, xlabel="ISO of the noisy shot (log scale)", ylabel="mean PSNR (dB)")
+    label_axes(axes, title, "ISO of the noisy shot (log scale)", "mean PSNR (dB)")
     axes.grid(alpha=0.3)
     return figure

@@ -12,7 +12,9 @@ from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from casestudy import noise_stats, plots  # noqa: E402
+import casestudy.plots.data as plots  # noqa: E402
+from casestudy import noise_stats  # noqa: E402
+from casestudy.plots import image_grid  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -217,17 +219,17 @@ def test_autocorrelation_lines_and_heatmap() -> None:
     assert len(heat.axes[0].texts) == 25
 
 
-def test_show_images_titles_each_panel_and_labels_the_colour_bar() -> None:
+def test_image_grid_titles_each_panel_and_labels_the_colour_bar() -> None:
     rng = np.random.default_rng(2)
     images = [rng.uniform(-0.1, 0.1, (8, 8, 3)) for _ in range(3)]
-    figure = plots.show_images(images, ["a", "b", "c"], suptitle="Residuals", ncols=2, cmap="RdBu_r",
-                               vmin=-0.1, vmax=0.1, colorbar_label="noisy − GT")
+    figure = image_grid(images, ["a", "b", "c"], suptitle="Residuals", ncols=2, cmap="RdBu_r",
+                        vmin=-0.1, vmax=0.1, colorbar_label="noisy − GT")
     image_axes = [a for a in figure.axes if a.images]
     assert [a.get_title() for a in image_axes] == ["a", "b", "c"]
     assert figure.get_suptitle() == "Residuals"
     assert any(a.get_ylabel() == "noisy − GT" for a in figure.axes)
     with pytest.raises(ValueError, match="titles"):
-        plots.show_images(images, ["a"], suptitle="x")
+        image_grid(images, ["a"], suptitle="x")
 
 
 def test_zoom_pair_outlines_the_box_and_shows_the_crops() -> None:

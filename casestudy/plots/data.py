@@ -1,12 +1,10 @@
-"""The figures the notebooks show: each function draws one figure and returns it.
+"""Figures of the data: metadata charts, pixel and noise statistics, photos and the simulator's stages.
 
-Notebooks never carry plotting code of their own: they call these functions, so
-every figure of the case study has a title, labelled axes with units, and the
-same colours for the same phone or channel wherever it appears. Nothing here
-is random (swarm plots instead of jittered strip plots), so a figure is the
-same on every run. Functions take tidy pandas tables (one row per capture,
-per pair and channel, per intensity bin, ...) as built by
-:mod:`casestudy.noise_stats` and :mod:`casestudy.data.catalogue`.
+Functions take tidy pandas tables (one row per capture, per pair and channel,
+per intensity bin, ...) as built by :mod:`casestudy.noise_stats` and
+:mod:`casestudy.data.catalogue`, and use the same colours for the same phone or
+channel wherever they appear. Nothing here is random (swarm plots instead of
+jittered strip plots), so a figure is the same on every run.
 
 Introduced in ``01_data_tour.ipynb`` (images), ``02_eda_metadata.ipynb``
 (metadata charts) and ``03_eda_pixels.ipynb`` (pixel and noise statistics).
@@ -25,6 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from casestudy.data.catalogue import format_shutter
+from casestudy.plots import image_grid, label_axes, new_figure
+
 #: Matplotlib colours of the three channels, so R is red in every figure.
 CHANNEL_COLOURS = {"R": "tab:red", "G": "tab:green", "B": "tab:blue"}
 #: Unit label for intensities of images read by casestudy.io.read_image.
@@ -36,17 +37,6 @@ def _heatmap(frame: pd.DataFrame, axes: plt.Axes, **kwargs) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)
         sns.heatmap(frame, ax=axes, **kwargs)
-
-
-def _figure(width: float = 7.0, height: float = 4.5, **kwargs) -> tuple[Figure, plt.Axes]:
-    figure, axes = plt.subplots(figsize=(width, height), layout="constrained", **kwargs)
-    return figure, axes
-
-
-def _label(axes: plt.Axes, title: str, xlabel: str, ylabel: str) -> None:
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
 
 
 #: Legend titles for the catalogue's column names.
@@ -94,7 +84,7 @@ def count_bars(
     Used for images per phone, brightness per phone and pairs per split.
     """
     order = list(order) if order is not None else category_order(data[x])
-    figure, axes = _figure()
+    figure, axes = new_figure()
     kwargs = {}
     if hue is not None:
         hue_order = list(hue_order) if hue_order is not None else category_order(data[hue])
@@ -106,7 +96,7 @@ def count_bars(
         for container in axes.containers:
             axes.bar_label(container, fmt="%d", padding=2, fontsize=9)
         axes.margins(y=0.12)
-    _label(axes, title, xlabel, ylabel)
+    label_axes(axes, title, xlabel, ylabel)
     if hue is not None:
         axes.legend(title=_pretty(hue), frameon=False)
     return figure
@@ -131,21 +121,13 @@ def count_heatmap(
         index=category_order(data[row]), columns=category_order(data[column]), fill_value=0
     )
     width = max(6.0, 0.55 * table.shape[1] + 2.5)
-    figure, axes = _figure(width, max(3.0, 0.5 * table.shape[0] + 1.8))
+    figure, axes = new_figure(width, max(3.0, 0.5 * table.shape[0] + 1.8))
     _heatmap(table.where(table > 0), axes, annot=True, fmt=".0f", cmap="Blues", linewidths=0.5, linecolor="0.9",
              cbar_kws={"label": cbar_label})
     axes.set_xticklabels([column_format.format(value) for value in table.columns], rotation=45, ha="right")
     axes.set_yticklabels([str(value) for value in table.index], rotation=0)
-    _label(axes, title, xlabel, ylabel)
+    label_axes(axes, title, xlabel, ylabel)
     return figure
-
-
-def _seconds_label(seconds: float) -> str:
-    if seconds <= 0:
-        return "0"
-    if seconds < 1:
-        return f"1/{round(1 / seconds):g}"
-    return f"{seconds:g}"
 
 
 def exposure_swarm(
@@ -163,7 +145,7 @@ def exposure_swarm(
     A swarm plot places the dots deterministically, unlike a jittered strip plot.
     """
     order = list(order) if order is not None else category_order(data[x])
-    figure, axes = _figure(7.0, 4.8)
+    figure, axes = new_figure(7.0, 4.8)
     frame = data.dropna(subset=[y]).assign(_log=lambda d: np.log10(d[y].astype(float)))
     sns.swarmplot(data=frame, x=x, y="_log", order=order, hue=x, hue_order=order, palette=palette_for(order),
                   size=4, ax=axes, legend=False)
@@ -172,9 +154,9 @@ def exposure_swarm(
     ticks = [np.log10(v) for v in candidates if low - 0.01 <= np.log10(v) <= high + 0.01]
     axes.yaxis.set_major_locator(FixedLocator(ticks))
     axes.yaxis.set_minor_locator(NullLocator())
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _seconds_label(10.0**value)))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_shutter(10.0**value, unit=False)))
     axes.grid(axis="y", alpha=0.3)
-    _label(axes, title, xlabel, ylabel)
+    label_axes(axes, title, xlabel, ylabel)
     return figure
 
 
@@ -195,7 +177,7 @@ def resolution_bars(
               for g, w, h, many in zip(sizes[group], sizes["width"], sizes["height"], several)]
     groups = category_order(sizes[group])
     colours = palette_for(groups)
-    figure, axes = _figure(max(6.0, 1.3 * len(sizes) + 1.5), 4.5)
+    figure, axes = new_figure(max(6.0, 1.3 * len(sizes) + 1.5), 4.5)
     megapixels = sizes["width"].to_numpy() * sizes["height"].to_numpy() / 1e6
     bars = axes.bar(range(len(sizes)), megapixels, color=[colours[g] for g in sizes[group]], width=0.6)
     notes = [f"{w}x{h}\n{w / h:.2f}:1, {n} captures"
@@ -203,7 +185,7 @@ def resolution_bars(
     axes.bar_label(bars, labels=notes, padding=3, fontsize=8)
     axes.set_xticks(range(len(sizes)), labels)
     axes.margins(y=0.2)
-    _label(axes, title, xlabel, ylabel)
+    label_axes(axes, title, xlabel, ylabel)
     return figure
 
 
@@ -231,7 +213,7 @@ def scatter_by(
     ``dodge`` shifts the points of each ``hue`` level sideways by that fraction of a decade
     (log x) or of a unit (linear x), so groups measured at the same x do not hide each other.
     """
-    figure, axes = _figure()
+    figure, axes = new_figure()
     frame = data.dropna(subset=[x, y])
     kwargs = {}
     plot_x = x
@@ -262,7 +244,7 @@ def scatter_by(
     if hue is not None or trend is not None or identity:
         axes.legend(title=_pretty(hue), frameon=False, fontsize=8)
     axes.grid(alpha=0.3)
-    _label(axes, title, xlabel, ylabel)
+    label_axes(axes, title, xlabel, ylabel)
     return figure
 
 
@@ -279,12 +261,12 @@ def box_by(
     """A box per group with every capture drawn on top as a dot (swarm: deterministic)."""
     frame = data.dropna(subset=[x, y])
     order = list(order) if order is not None else category_order(frame[x])
-    figure, axes = _figure()
+    figure, axes = new_figure()
     sns.boxplot(data=frame, x=x, y=y, order=order, color="0.9", showfliers=False, ax=axes)
     sns.swarmplot(data=frame, x=x, y=y, order=order, hue=x, hue_order=order, palette=palette_for(order),
                   size=3.5, ax=axes, legend=False)
     axes.grid(axis="y", alpha=0.3)
-    _label(axes, title, xlabel, ylabel)
+    label_axes(axes, title, xlabel, ylabel)
     return figure
 
 
@@ -299,7 +281,7 @@ def channel_scatter(channels: pd.DataFrame, stat: str = "mean") -> Figure:
         raise ValueError(f"stat must be 'mean' or 'std', got {stat!r}")
     word = {"mean": "mean", "std": "standard deviation"}[stat]
     x, y = f"gt_{stat}", f"noisy_{stat}"
-    figure, axes = _figure(5.6, 5.2)
+    figure, axes = new_figure(5.6, 5.2)
     order = [c for c in CHANNEL_COLOURS if c in set(channels["channel"])]
     sns.scatterplot(data=channels, x=x, y=y, hue="channel", hue_order=order, palette=CHANNEL_COLOURS,
                     s=22, alpha=0.7, ax=axes)
@@ -312,7 +294,7 @@ def channel_scatter(channels: pd.DataFrame, stat: str = "mean") -> Figure:
     axes.set_aspect("equal")
     axes.legend(title="channel", frameon=False)
     axes.grid(alpha=0.3)
-    _label(axes, f"Per-channel {word}: noisy image vs its ground truth",
+    label_axes(axes, f"Per-channel {word}: noisy image vs its ground truth",
            f"GT (clean) image: channel {word} ({INTENSITY_UNIT})",
            f"noisy image: channel {word} ({INTENSITY_UNIT})")
     return figure
@@ -334,7 +316,7 @@ def intensity_histograms(histograms: pd.DataFrame, log: bool = False) -> Figure:
         if log:
             axes.set_yscale("log")
         axes.legend(frameon=False, fontsize=8)
-        _label(axes, f"{channel} channel", f"pixel intensity ({INTENSITY_UNIT})", "fraction of pixels")
+        label_axes(axes, f"{channel} channel", f"pixel intensity ({INTENSITY_UNIT})", "fraction of pixels")
     figure.suptitle("Intensity histograms: clean (GT) vs noisy pixels")
     return figure
 
@@ -345,7 +327,7 @@ def noise_level_plot(
     """The noise level function: residual variance (or std) against clean intensity, one line per ``hue`` group."""
     groups = category_order(levels[hue])
     colours = dict(zip(groups, sns.color_palette("viridis", len(groups))))
-    figure, axes = _figure()
+    figure, axes = new_figure()
     for group in groups:
         part = levels[levels[hue] == group].sort_values("intensity")
         axes.plot(part["intensity"], part[y], marker="o", ms=3, color=colours[group], label=str(group))
@@ -354,7 +336,7 @@ def noise_level_plot(
     axes.legend(title=_pretty(hue), frameon=False, fontsize=8)
     axes.grid(alpha=0.3, which="both")
     word = {"variance": "variance", "std": "standard deviation"}.get(y, y)
-    _label(axes, title or f"Noise level function: residual {word} vs clean intensity",
+    label_axes(axes, title or f"Noise level function: residual {word} vs clean intensity",
            f"clean (GT) pixel intensity ({INTENSITY_UNIT})",
            f"{word} of noisy − GT ({'squared ' if y == 'variance' else ''}intensity, range 0–1)")
     return figure
@@ -380,7 +362,7 @@ def autocorrelation_lines(acf: pd.DataFrame, hue: str = "iso_band") -> Figure:
         axes.axhline(0, color="0.4", lw=0.8)
         axes.set_xticks(lags)
         axes.grid(alpha=0.3)
-        _label(axes, f"{word.capitalize()} shift", f"shift {moving} (pixels)", "autocorrelation of noisy − GT")
+        label_axes(axes, f"{word.capitalize()} shift", f"shift {moving} (pixels)", "autocorrelation of noisy − GT")
     right.legend(title=_pretty(hue), frameon=False, fontsize=8)
     figure.suptitle("Spatial correlation of the noise")
     return figure
@@ -391,72 +373,14 @@ def autocorrelation_heatmap(correlation: np.ndarray, title: str = "Autocorrelati
     size = correlation.shape[0]
     lags = np.arange(size) - size // 2
     frame = pd.DataFrame(correlation, index=pd.Index(lags, name="dy"), columns=pd.Index(lags, name="dx"))
-    figure, axes = _figure(6.0, 5.0)
+    figure, axes = new_figure(6.0, 5.0)
     _heatmap(frame, axes, annot=True, fmt=".2f", annot_kws={"fontsize": 7}, cmap="RdBu_r", vmin=-1, vmax=1,
              center=0, square=True, cbar_kws={"label": "correlation"})
-    _label(axes, title, "horizontal shift dx (pixels)", "vertical shift dy (pixels)")
+    label_axes(axes, title, "horizontal shift dx (pixels)", "vertical shift dy (pixels)")
     return figure
 
 
 # --------------------------------------------------------------------------- images
-
-
-def _displayable(image: np.ndarray, stretch: bool) -> tuple[np.ndarray, dict]:
-    array = np.asarray(image, dtype=np.float32)
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.ndim == 3 and array.shape[-1] != 3:
-        array = array.mean(axis=-1)  # e.g. a packed 4-channel raw image: show its brightness
-    if stretch:
-        top = float(np.percentile(array, 99.5)) or 1.0
-        array = array / top
-    if array.ndim == 2:
-        return np.clip(array, 0, 1), {"cmap": "gray", "vmin": 0, "vmax": 1}
-    return np.clip(array, 0, 1), {}
-
-
-def show_images(
-    images: Sequence[np.ndarray],
-    titles: Sequence[str],
-    *,
-    suptitle: str,
-    ncols: int | None = None,
-    cmap: str | None = None,
-    vmin: float | None = None,
-    vmax: float | None = None,
-    colorbar_label: str | None = None,
-    stretch: Sequence[bool] | None = None,
-    panel_size: float = 3.2,
-) -> Figure:
-    """A grid of images with one title each. RGB images are shown as they are (clipped to [0, 1]);
-    with ``cmap`` every image is drawn as a single-channel map between ``vmin`` and ``vmax`` and one
-    colour bar labelled ``colorbar_label`` explains the values. ``stretch[i]`` divides image i by
-    its 99.5th percentile (dark linear raw data becomes visible; say so in its title)."""
-    if len(images) != len(titles):
-        raise ValueError(f"{len(images)} images but {len(titles)} titles")
-    ncols = ncols or len(images)
-    nrows = int(np.ceil(len(images) / ncols))
-    aspect = max(np.shape(image)[0] / np.shape(image)[1] for image in images)
-    figure, grid = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, (panel_size * aspect + 0.5) * nrows + 0.5),
-                                layout="constrained", squeeze=False)
-    stretch = list(stretch) if stretch is not None else [False] * len(images)
-    shown = None
-    for index, axes in enumerate(grid.ravel()):
-        axes.set_axis_off()
-        if index >= len(images):
-            continue
-        if cmap is not None:
-            array = np.asarray(images[index], dtype=np.float32)
-            shown = axes.imshow(array if array.ndim == 2 else array.mean(axis=-1), cmap=cmap, vmin=vmin, vmax=vmax,
-                                interpolation="nearest")
-        else:
-            array, kwargs = _displayable(images[index], stretch[index])
-            axes.imshow(array, interpolation="nearest", **kwargs)
-        axes.set_title(titles[index], fontsize=9)
-    if cmap is not None and shown is not None:
-        figure.colorbar(shown, ax=grid.ravel().tolist(), shrink=0.8, label=colorbar_label or "value")
-    figure.suptitle(suptitle)
-    return figure
 
 
 def zoom_pair(
@@ -500,5 +424,5 @@ def pipeline_figure(stages: Mapping[str, np.ndarray], *, title: str, ncols: int 
     names = list(stages)
     ncols = ncols or (3 if len(names) <= 9 else 4)
     titles = [f"{i + 1}. {name}" + (" (brightened)" if name in stretch else "") for i, name in enumerate(names)]
-    return show_images([stages[name] for name in names], titles, suptitle=title, ncols=min(ncols, len(names)),
-                       stretch=[name in stretch for name in names], panel_size=3.2 if ncols <= 3 else 2.6)
+    return image_grid([stages[name] for name in names], titles, suptitle=title, ncols=min(ncols, len(names)),
+                      stretch=[name in stretch for name in names], panel_size=3.2 if ncols <= 3 else 2.6)
