@@ -29,7 +29,10 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     from casestudy.data.simulated import build_dataset
 
     profile = get_profile(args.profile)
-    report = build_dataset(out=args.out or profile.simulated_dir, profile=profile, seed=args.seed)
+    report = build_dataset(
+        out=args.out or profile.simulated_dir, profile=profile, seed=args.seed,
+        photos=args.photos, photo_captures=args.photo_captures,
+    )  # fmt: skip
     print(report)
     return 0
 
@@ -76,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_profile(build)
     build.add_argument("--out", help="output folder (default: the profile's data/simulated-sidd*)")
     build.add_argument("--seed", type=int, default=None, help="random seed (default: the profile's)")
+    build.add_argument(
+        "--photos", metavar="DIR",
+        help="a folder of clean photos that join the training split, each a scene of its own "
+        "(a folder with photos.json, like data/photos, gives its 'train' photos only)",
+    )  # fmt: skip
+    build.add_argument("--photo-captures", type=int, default=None, metavar="N",
+                       help="simulated pairs per extra photo (default 4)")  # fmt: skip
     build.set_defaults(func=_cmd_data_build)
     info = data_commands.add_parser("info", help="summarise a data set: pairs, scenes, phones, ISO, sizes")
     info.add_argument("dir", nargs="?", help="data folder (default: $CASESTUDY_DATA, else the profile's simulated set)")
