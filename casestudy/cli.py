@@ -37,6 +37,19 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_unseen(args: argparse.Namespace) -> int:
+    from casestudy.config import data_root, get_profile
+    from casestudy.data.unseen import DEFAULT_LONG_SIDE, build_unseen_check
+
+    profile = get_profile(args.profile)
+    out = args.out or data_root() / "unseen-check"
+    long_side = args.long_side or DEFAULT_LONG_SIDE
+    record = build_unseen_check(out, seed=profile.seed, long_side=long_side, data_dir=profile.simulated_dir)
+    levels = ", ".join(f"{name} {value:.2f} dB" for name, value in record["noisy_psnr_by_level"].items())
+    print(f"{out}: {len(record['pairs'])} pairs from {len(record['sources'])} images; noisy PSNR {levels}")
+    return 0
+
+
 def _cmd_data_info(args: argparse.Namespace) -> int:
     from casestudy.config import get_profile, resolve_data_dir
     from casestudy.data.catalogue import describe, load_catalogue
@@ -87,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--photo-captures", type=int, default=None, metavar="N",
                        help="simulated pairs per extra photo (default 4)")  # fmt: skip
     build.set_defaults(func=_cmd_data_build)
+    unseen = data_commands.add_parser(
+        "unseen", help="build the unseen-noise check: held-out photos, non-simulator noise, three levels"
+    )
+    _add_profile(unseen)
+    unseen.add_argument("--out", help="output folder (default: data/unseen-check)")
+    unseen.add_argument("--long-side", type=int, default=None, help="long side of the images in pixels (default 512)")
+    unseen.set_defaults(func=_cmd_data_unseen)
     info = data_commands.add_parser("info", help="summarise a data set: pairs, scenes, phones, ISO, sizes")
     info.add_argument("dir", nargs="?", help="data folder (default: $CASESTUDY_DATA, else the profile's simulated set)")
     info.add_argument("--layout", help="force a layout: sidd, renoir, nind, folders")
