@@ -41,6 +41,11 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("data build", "casestudy.data.simulated", "build the simulated SIDD-like data set (offline, seeded)"),
     Command("data info", "casestudy.data.catalogue", "summarise a data set: pairs, scenes, phones, ISO, sizes"),
+    Command(
+        "data unseen",
+        "casestudy.data.unseen",
+        "build the unseen-noise check: held-out photos, non-simulator noise, three levels",
+    ),
     Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)", pending="networks issue"),
     Command("evaluate", "casestudy.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"),
     Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile", pending="tiled inference issue"),

@@ -47,6 +47,7 @@ import numpy as np
 from casestudy.camera import CaptureSettings, get_phone, simulate_capture
 from casestudy.config import Profile
 from casestudy.data.scenes import get_scene, load_scene, scene_ids
+from casestudy.data.photo_scenes import add_train_scenes
 from casestudy.data.sidd_names import parse_instance_name
 from casestudy.data.split import load_or_create_split
 from casestudy.io import write_png, write_text
@@ -215,11 +216,14 @@ def capture_rng(seed: int, instance: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(instance)])
 
 
-def simulate_row(row: CaptureRow, long_side: int, seed: int) -> dict[str, Any]:
-    """Simulate one capture in memory: GT and noisy images, settings and crop box."""
+def simulate_row(row: CaptureRow, long_side: int, seed: int, photo: np.ndarray | None = None) -> dict[str, Any]:
+    """Simulate one capture in memory: GT and noisy images, settings and crop box.
+
+    ``photo``: the clean image to use instead of the row's embedded scene (``--photos``).
+    """
     rng = capture_rng(seed, row.instance)
     size = capture_size(row.phone, long_side)
-    clean, box = crop_and_resize(load_scene(row.scene), size, rng)
+    clean, box = crop_and_resize(load_scene(row.scene) if photo is None else photo, size, rng)
     settings = row.settings()
     gt, noisy = simulate_capture(clean, settings, rng)
     return {"gt": gt, "noisy": noisy, "clean": clean, "settings": settings, "crop": box}
@@ -244,8 +248,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _pair_key(row: CaptureRow, long_side: int, seed: int) -> dict[str, Any]:
-    """Everything that determines a pair's bytes; a stored pair is reused only if its key matches."""
+def _pair_key(row: CaptureRow, long_side: int, seed: int, photo: Any = None) -> dict[str, Any]:
+    """Everything that determines a pair's bytes; a stored pair is reused only if its key matches.
+
+    ``photo``: the :class:`casestudy.data.photo_scenes.PhotoCapture` of an extra photo scene.
+    """
+    if photo is not None:
+        return {"format_version": FORMAT_VERSION, "simulator": simulator_fingerprint(), "seed": int(seed),
+                "long_side": int(long_side), "folder": row.name, "source": photo.source, "photo": photo.key(),
+                "settings": row.settings().to_dict()}  # fmt: skip
     return {
         "format_version": FORMAT_VERSION,
         "simulator": simulator_fingerprint(),
@@ -277,10 +288,12 @@ def _verified_record(folder: Path, key: dict[str, Any]) -> dict[str, Any] | None
     return record
 
 
-def _write_pair(folder: Path, row: CaptureRow, long_side: int, seed: int, key: dict[str, Any]) -> dict[str, Any]:
+def _write_pair(
+    folder: Path, row: CaptureRow, long_side: int, seed: int, key: dict[str, Any], photo: np.ndarray | None = None
+) -> dict[str, Any]:
     """Simulate and write one pair (GT, then NOISY, then the record); return the record."""
     (folder / DONE_FILE).unlink(missing_ok=True)
-    capture = simulate_row(row, long_side, seed)
+    capture = simulate_row(row, long_side, seed, photo)
     height, width = capture["gt"].shape[:2]
     write_png(folder / GT_FILE, capture["gt"])
     write_png(folder / NOISY_FILE, capture["noisy"], exif=capture_exif(row, height, width))
@@ -330,18 +343,29 @@ def _profile_record(profile: Profile) -> dict[str, Any]:
     return {"name": profile.name, "sim_subset": profile.sim_subset, "sim_long_side": profile.sim_long_side}
 
 
-def build_dataset(out: str | os.PathLike, profile: Profile, seed: int | None = None) -> str:
+def build_dataset(
+    out: str | os.PathLike,
+    profile: Profile,
+    seed: int | None = None,
+    photos: str | os.PathLike | None = None,
+    photo_captures: int | None = None,
+) -> str:
     """Build (or repair) the simulated data set of ``profile`` in ``out``; return a one-line report.
 
     Complete pairs from an earlier build with the same seed and size are reused;
     missing, half-written or changed ones are rebuilt; ``manifest.json`` is written last.
+    ``photos``: a folder of clean photos that join the *training* split, each a scene of
+    its own with ``photo_captures`` pairs (:mod:`casestudy.data.photo_scenes`).
     """
     start = time.perf_counter()
-    summary = _build(Path(out).expanduser(), profile, seed)
+    summary = _build(Path(out).expanduser(), profile, seed, photos, photo_captures)
     return f"{summary} in {time.perf_counter() - start:.1f} s"
 
 
-def _build(out: Path, profile: Profile, seed: int | None) -> str:
+def _build(
+    out: Path, profile: Profile, seed: int | None, photos: str | os.PathLike | None = None,
+    photo_captures: int | None = None,
+) -> str:  # fmt: skip
     """The build itself; returns what was done, without timings."""
     seed = profile.seed if seed is None else int(seed)
     data_dir = out / DATA_SUBDIR
@@ -349,23 +373,30 @@ def _build(out: Path, profile: Profile, seed: int | None) -> str:
     split = load_or_create_split(out, scene_ids(), seed=seed)
     rows = rows_for_profile(profile, split, seed)
     long_side = profile.sim_long_side
+    extra = _photo_captures(photos, seed, long_side, photo_captures)
+    if extra:
+        split = add_train_scenes(out, split, sorted({capture.row.scene for capture in extra}))
+    by_row = {capture.row.name: capture for capture in extra}
+    rows = rows + [capture.row for capture in extra]
     _remove_part_files([out, data_dir, *(data_dir / row.name for row in rows)])
     stale = _remove_stale_pairs(data_dir, {row.name for row in rows})
 
     built = reused = 0
     captures: dict[str, Any] = {}
+    loaded: dict[str, np.ndarray] = {}
     for row in rows:
         folder = data_dir / row.name
-        key = _pair_key(row, long_side, seed)
+        photo = by_row.get(row.name)
+        key = _pair_key(row, long_side, seed, photo)
         record = _verified_record(folder, key)
         if record is None:
-            record = _write_pair(folder, row, long_side, seed, key)
+            record = _write_pair(folder, row, long_side, seed, key, None if photo is None else photo.image(loaded))
             built += 1
         else:
             reused += 1
         captures[row.name] = {
             "scene": row.scene,
-            "source": get_scene(row.scene).source,
+            "source": key["source"],
             "split": split[row.scene],
             "settings": key["settings"],
             "height": record["height"],
@@ -383,11 +414,29 @@ def _build(out: Path, profile: Profile, seed: int | None) -> str:
         "pairs": len(captures),
         "captures": captures,
     }
+    if extra:
+        manifest["photos"] = {
+            capture.photo.name: {"scene": capture.row.scene, "file": capture.photo.path.name,
+                                 "sha256": capture.photo.sha256, "author": capture.photo.author,
+                                 "licence": capture.photo.licence, "source": capture.photo.source}
+            for capture in extra
+        }  # fmt: skip
     write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     report = f"{out}: {len(rows)} pairs ({built} built, {reused} reused)"
+    if extra:
+        report += f", of which {len(extra)} from {len({c.photo.name for c in extra})} extra training photos"
     if stale:
         report += f"; removed {stale} pairs no longer in the {profile.name} set"
     return report
+
+
+def _photo_captures(photos: str | os.PathLike | None, seed: int, long_side: int, captures: int | None) -> list[Any]:
+    """The extra photo pairs of ``--photos`` (none without it)."""
+    if photos is None:
+        return []
+    from casestudy.data.photo_scenes import DEFAULT_CAPTURES, photo_captures
+
+    return photo_captures(photos, seed, long_side, DEFAULT_CAPTURES if captures is None else captures)
 
 
 def read_manifest(root: str | os.PathLike) -> dict[str, Any]:
@@ -459,6 +508,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``casestudy data build``'s options to ``parser``."""
     parser.add_argument("--out", help="output folder (default: the profile's data/simulated-sidd*)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: the profile's)")
+    parser.add_argument(
+        "--photos", metavar="DIR",
+        help="a folder of clean photos that join the training split, each a scene of its own "
+        "(a folder with photos.json, like data/photos, gives its 'train' photos only)",
+    )  # fmt: skip
+    parser.add_argument("--photo-captures", type=int, default=None, metavar="N",
+                        help="simulated pairs per extra photo (default 4)")  # fmt: skip
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -466,6 +522,10 @@ def run_cli(args: argparse.Namespace) -> int:
     from casestudy.config import get_profile
 
     profile = get_profile(args.profile)
-    print(build_dataset(out=args.out or profile.simulated_dir, profile=profile, seed=args.seed))
+    report = build_dataset(
+        out=args.out or profile.simulated_dir, profile=profile, seed=args.seed,
+        photos=args.photos, photo_captures=args.photo_captures,
+    )  # fmt: skip
+    print(report)
     return 0
 
