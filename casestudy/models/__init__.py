@@ -20,7 +20,7 @@ import keras
 
 from casestudy.config import PROFILES, Profile, get_profile
 from casestudy.models import layers as _layers  # noqa: F401 - registers the custom layers for loading
-from casestudy.models import rednet
+from casestudy.models import mwcnn, pridnet, rednet
 
 
 class ModelLoadError(ValueError):
@@ -131,5 +131,25 @@ register_model(
         builder=rednet.build_rednet,
         multiple=rednet.MULTIPLE,
         width_meaning="channels of every hidden layer",
+    )
+)
+register_model(
+    ModelSpec(
+        name="mwcnn",
+        label="MWCNN",
+        paper="Liu, Zhang, Zhang, Lin and Zuo 2018, Multi-level wavelet-CNN for image restoration",
+        builder=mwcnn.build_mwcnn,
+        multiple=mwcnn.MULTIPLE,
+        width_meaning="channels at full resolution (2x, 4x, 4x at the three wavelet levels below)",
+    )
+)
+register_model(
+    ModelSpec(
+        name="pridnet",
+        label="PRIDNet",
+        paper="Zhao, Lam and Lun 2019, Pyramid real image denoising network",
+        builder=pridnet.build_pridnet,
+        multiple=pridnet.MULTIPLE,
+        width_meaning="feature channels (each pyramid branch's U-Net: 1x, 2x, 4x)",
     )
 )
