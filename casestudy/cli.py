@@ -50,6 +50,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from casestudy.train import run_cli
+
+    return run_cli(args)
+
+
 def _not_yet(issue: str):
     def run(args: argparse.Namespace) -> int:
         print(
@@ -85,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a network (REDNet, MWCNN, PRIDNet)")
     _add_profile(train)
-    train.set_defaults(func=_not_yet("networks issue"))
+    from casestudy.train import add_arguments as add_train_arguments
+
+    add_train_arguments(train)
+    train.set_defaults(func=_cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="score denoisers on a data set: PSNR, SSIM, seconds per megapixel")
     _add_profile(evaluate)
