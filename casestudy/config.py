@@ -57,7 +57,7 @@ class Profile:
     filter_search: str = "full"
     tuning_max_images: int = 8
     tuning_crop: int | None = 512
-    rednet_width: int = 64
+    rednet_width: int = 32
     mwcnn_width: int = 16
     pridnet_width: int = 16
 
