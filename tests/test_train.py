@@ -354,3 +354,24 @@ def test_training_under_mirrored_strategy_on_two_logical_cpus(smoke_data: Path, 
     assert (config["replicas"], config["batch_size"], config["global_batch_size"]) == (2, 4, 8)
     state = read_state(tmp_path / "last.keras")
     assert state["step"] == 2 and math.isfinite(state["history"][0]["val_psnr"])
+
+
+def test_early_stopping_after_patience_epochs_without_a_better_score(tmp_path: Path) -> None:
+    from casestudy.training.monitor import RunMonitor, new_state
+
+    class FakeModel:
+        stop_training = False
+
+        def save(self, path: Path) -> None:
+            zipfile.ZipFile(path, "w").close()
+
+    monitor, model = RunMonitor(tmp_path, new_state(), epochs=10, patience=2), FakeModel()
+    monitor.set_model(model)
+    for epoch, score in enumerate([20.0, 21.0, 20.5], start=1):
+        monitor._update_best(epoch, score)
+        assert not model.stop_training
+    assert (monitor.state["best_val_psnr"], monitor.state["best_epoch"], monitor.state["stale_epochs"]) == (21.0, 2, 1)
+    monitor._update_best(4, 21.0)  # equal is not better
+    assert model.stop_training and monitor.state["finished"]
+    assert "early stopping" in monitor.state["stop_reason"] and "epoch 2" in monitor.state["stop_reason"]
+    assert read_state(tmp_path / "best.keras")["best_epoch"] == 2
