@@ -46,7 +46,7 @@ COMMANDS: tuple[Command, ...] = (
         "casestudy.data.unseen",
         "build the unseen-noise check: held-out photos, non-simulator noise, three levels",
     ),
-    Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)", pending="networks issue"),
+    Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)"),
     Command("evaluate", "casestudy.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"),
     Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile", pending="tiled inference issue"),
     Command("app", "casestudy.app", "start the local web app", profile=False, pending="web app issue"),

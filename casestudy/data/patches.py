@@ -130,11 +130,14 @@ def training_dataset(
     batch_size: int,
     seed: int,
     fresh_noise: bool = True,
+    start: int = 0,
 ) -> tf.data.Dataset:
     """An endless, reproducible stream of (noisy, clean) batches for ``model.fit``.
 
     Samples are made in parallel (``num_parallel_calls=AUTOTUNE``) yet in a fixed
     order, batched and prefetched. Pass ``steps_per_epoch`` to ``fit``: the stream never ends.
+    ``start`` is the first sample's index: a run resumed after ``s`` steps passes
+    ``start=s * batch_size`` and continues the very stream it was trained on.
     """
     import tensorflow as tf
 
@@ -145,7 +148,7 @@ def training_dataset(
         noisy, clean = tf.numpy_function(lambda i: sampler(int(i)), [index], [tf.float32, tf.float32])
         return tf.ensure_shape(noisy, shape), tf.ensure_shape(clean, shape)
 
-    dataset = tf.data.Dataset.counter().map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = tf.data.Dataset.counter(start=int(start)).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 

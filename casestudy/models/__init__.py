@@ -1,0 +1,155 @@
+"""The three denoising networks behind one registry: REDNet, MWCNN and PRIDNet.
+
+``build_model("pridnet", profile="laptop")`` builds a network at a profile's
+width; :data:`MODELS` lists them with their papers and the multiple their input
+is padded to internally; :func:`load_model` reads a saved ``.keras`` file in safe
+mode. Every network takes ``(batch, H, W, 3)`` float32 images in [0, 1] of any
+size and batch, and returns the same shape: the input plus a predicted correction.
+Introduced in ``05_networks.ipynb``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+
+from casestudy.config import PROFILES, Profile, get_profile
+from casestudy.models import layers as _layers  # noqa: F401 - registers the custom layers for loading
+from casestudy.models import mwcnn, pridnet, rednet
+
+
+class ModelLoadError(ValueError):
+    """A saved model that is missing, unreadable, or not one of this package's networks."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """A registered network.
+
+    Attributes:
+        name: registry key, also the Keras model's name (``"rednet"``).
+        label: name for tables and figures (``"REDNet"``).
+        paper: the paper it follows.
+        builder: ``builder(width) -> keras.Model``.
+        multiple: the network pads its input to a multiple of this internally;
+            training patches and tiles of this size cost nothing extra.
+        width_meaning: what the width parameter counts.
+    """
+
+    name: str
+    label: str
+    paper: str
+    builder: Callable[[int], keras.Model]
+    multiple: int
+    width_meaning: str
+
+    def width(self, profile: Profile | str | None = None) -> int:
+        """This network's width in ``profile`` (its ``<name>_width`` field)."""
+        chosen = profile if isinstance(profile, Profile) else get_profile(profile)
+        return int(getattr(chosen, f"{self.name}_width"))
+
+    @property
+    def widths(self) -> dict[str, int]:
+        """The default width in every profile, ``{"smoke": ..., "laptop": ..., "gpu": ...}``."""
+        return {name: self.width(profile) for name, profile in PROFILES.items()}
+
+
+#: Every network, by name, in the order tables list them.
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register_model(spec: ModelSpec) -> ModelSpec:
+    """Add a network to :data:`MODELS` (a name may be registered once)."""
+    if spec.name in MODELS:
+        raise ValueError(f"a model named {spec.name!r} is already registered")
+    MODELS[spec.name] = spec
+    return spec
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """The registered network called ``name``.
+
+    Raises:
+        ValueError: an unknown name; the message lists the known ones.
+    """
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}") from None
+
+
+def build_model(name: str, width: int | None = None, profile: Profile | str | None = None) -> keras.Model:
+    """Build the network ``name`` with ``width`` channels, else the width ``profile`` sets.
+
+    ``profile`` may be a :class:`~casestudy.config.Profile`, a profile name, or
+    ``None`` (``$CASESTUDY_PROFILE``, else ``laptop``). The model is built under
+    the current Keras dtype policy (``mixed_bfloat16`` works: its last layer and
+    residual addition stay float32).
+    """
+    spec = get_model_spec(name)
+    chosen = spec.width(profile) if width is None else int(width)
+    if chosen < 1:
+        raise ValueError(f"model {name!r}: width must be a positive integer, got {width}")
+    return spec.builder(chosen)
+
+
+def load_model(path: str | os.PathLike) -> keras.Model:
+    """Load a network saved with ``model.save(path)`` (a ``.keras`` file), in safe mode only.
+
+    Raises:
+        ModelLoadError: the file is missing, not a ``.keras`` archive, cannot be
+            deserialised in safe mode, or holds a model that is not one of :data:`MODELS`;
+            the message names the file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ModelLoadError(f"{file}: no such model file")
+    if file.suffix != ".keras" or not zipfile.is_zipfile(file):
+        raise ModelLoadError(f"{file}: not a Keras v3 '.keras' archive (a zip file saved by model.save)")
+    try:
+        model = keras.saving.load_model(file, compile=False, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 - any failure to deserialise is reported with the file name
+        raise ModelLoadError(f"{file}: cannot load this model in safe mode ({type(error).__name__}: {error})") from error
+    if model.name not in MODELS:
+        raise ModelLoadError(
+            f"{file}: holds a model named {model.name!r}, not one of this package's networks ({', '.join(MODELS)})"
+        )
+    return model
+
+
+register_model(
+    ModelSpec(
+        name="rednet",
+        label="REDNet",
+        paper="Mao, Shen and Yang 2016, Image restoration using very deep convolutional encoder-decoder networks "
+        "with symmetric skip connections",
+        builder=rednet.build_rednet,
+        multiple=rednet.MULTIPLE,
+        width_meaning="channels of every hidden layer",
+    )
+)
+register_model(
+    ModelSpec(
+        name="mwcnn",
+        label="MWCNN",
+        paper="Liu, Zhang, Zhang, Lin and Zuo 2018, Multi-level wavelet-CNN for image restoration",
+        builder=mwcnn.build_mwcnn,
+        multiple=mwcnn.MULTIPLE,
+        width_meaning="channels at full resolution (2x, 4x, 4x at the three wavelet levels below)",
+    )
+)
+register_model(
+    ModelSpec(
+        name="pridnet",
+        label="PRIDNet",
+        paper="Zhao, Lam and Lun 2019, Pyramid real image denoising network",
+        builder=pridnet.build_pridnet,
+        multiple=pridnet.MULTIPLE,
+        width_meaning="feature channels (each pyramid branch's U-Net: 1x, 2x, 4x)",
+    )
+)
