@@ -65,7 +65,8 @@ def main() -> None:
     for seed in args.seeds:
         for precision in args.precisions:
             results[precision, seed] = run_one(args.model, precision, seed, args.steps, args.profile)
-            print(f"  {precision:15s} seed {seed}: {results[precision, seed][0]:.3f} dB", flush=True)
+            score, step = results[precision, seed]
+            print(f"  {precision:15s} seed {seed}: {score:.3f} dB, {step:.3f} s/step", flush=True)
     print(f"\n{args.model}, {args.profile} width, {args.steps} steps, validation PSNR on the fixed grid")
     print(f"| precision | seed | val PSNR (dB) | vs float32 (dB) | median s/step | speed-up |")
     print("|---|---:|---:|---:|---:|---:|")
