@@ -55,7 +55,7 @@ CONFIG_FILE = "config.json"
 CONFIG_FORMAT = "casestudy-train-config"
 #: Config entries that may differ between a run and its resumption (they do not change what is computed).
 RESUME_MAY_DIFFER = frozenset(
-    {"created_by", "package_version", "tensorflow_version", "keras_version", "python_version", "data_dir",
+    {"created_by", "package_version", "tensorflow_version", "keras_version", "keras_backend", "python_version", "data_dir",
      "checkpoint_steps", "checkpoint_minutes", "tensorboard"}
 )  # fmt: skip
 
@@ -221,6 +221,8 @@ def train(
     tensorboard: bool = False,
     verbose: int = 1,
     callbacks: Sequence[Any] = (),
+    generic_fraction: float = 0.0,
+    workers: int | None = None,
 ) -> TrainResult:
     """Train ``model_name`` (resuming its run folder if it holds a checkpoint) and return the result.
 
@@ -247,6 +249,10 @@ def train(
         tensorboard: also write TensorBoard logs to ``<run_dir>/tensorboard`` (if tensorboard is installed).
         verbose: 0 silent (for notebooks' checked cells), 1 a progress bar per epoch, 2 one line per epoch.
         callbacks: extra Keras callbacks (run after the engine's own).
+        generic_fraction: the share of training patches given a generic random degradation
+            instead of the data set's own noise (:func:`casestudy.data.patches.training_sampler`).
+        workers: processes drawing patches when Keras runs on a backend other than TensorFlow
+            (JAX, say, on a GPU machine without TensorFlow; default: the CPU count less one).
 
     Raises:
         ValueError: an unknown model, loss or precision, an empty training split, no validation split.
@@ -268,15 +274,24 @@ def train(
     width = int(width if width is not None else spec.width(profile))
 
     import keras
-    import tensorflow as tf
 
-    from casestudy.data.patches import evaluation_dataset, training_dataset
+    from casestudy.data.patches import evaluation_dataset, grid_patches, training_batches, training_dataset
     from casestudy.training import checkpoint, monitor, schedule
     from casestudy.training.precision import dtype_policy, resolve_precision
 
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
-    strategy = choose_strategy(distribute, profile)
+    on_tensorflow = keras.backend.backend() == "tensorflow"
+    if not 0.0 <= generic_fraction <= 1.0:
+        raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
+    if on_tensorflow:
+        import tensorflow as tf
+
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
+        strategy = choose_strategy(distribute, profile)
+    else:
+        if distribute == "mirrored":
+            raise ValueError(f"distribute='mirrored' needs the TensorFlow backend, not {keras.backend.backend()!r}")
+        strategy = _SingleDevice()
     replicas = int(strategy.num_replicas_in_sync)
     batch_size = int(batch_size or profile.batch_size)
     patch_size = int(patch_size or profile.patch_size)
@@ -293,6 +308,7 @@ def train(
         "train_pairs": len(train_pairs),
         "val_pairs": len(val_pairs),
         "fresh_noise": any(pair.settings is not None for pair in train_pairs),
+        "generic_fraction": float(generic_fraction),
         "seed": seed,
         "precision": resolve_precision(precision),
         "loss": loss,
@@ -313,7 +329,8 @@ def train(
         "checkpoint_steps": checkpoint_steps,
         "tensorboard": bool(tensorboard),
         "package_version": __version__,
-        "tensorflow_version": tf.__version__,
+        "tensorflow_version": tf.__version__ if on_tensorflow else None,
+        "keras_backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "python_version": platform.python_version(),
         "created_by": "casestudy.train.train",
@@ -359,7 +376,11 @@ def train(
     watcher = monitor.RunMonitor(run_dir, state, epochs, checkpoint_steps, checkpoint_minutes, patience)
     all_callbacks: list[Any] = [watcher, *_tensorboard(run_dir, tensorboard), *callbacks]
     global_batch = batch_size * replicas
-    validation = evaluation_dataset(val_pairs, patch_size, global_batch)
+    if on_tensorflow:
+        validation = evaluation_dataset(val_pairs, patch_size, global_batch)
+    else:
+        validation = grid_patches(val_pairs, patch_size)
+        workers = int(workers or max(1, (os.cpu_count() or 2) - 1))
     if verbose:
         where = f"resuming at step {start_step} (epoch {state['epoch'] + 1})" if resuming else "starting"
         print(
@@ -370,15 +391,24 @@ def train(
     for first_epoch, end_epoch, steps in _segments(start_step, steps_per_epoch, epochs):
         if state["finished"] or watcher.diverged_at is not None:
             break
-        stream = training_dataset(
-            train_pairs, patch_size, global_batch, seed, fresh_noise=True, start=state["step"] * global_batch
-        )
+        start = state["step"] * global_batch
+        if on_tensorflow:
+            stream = training_dataset(
+                train_pairs, patch_size, global_batch, seed, fresh_noise=True, start=start,
+                generic_fraction=generic_fraction,
+            )  # fmt: skip
+        else:
+            stream = training_batches(
+                train_pairs, patch_size, global_batch, seed, steps=(end_epoch - first_epoch) * steps, start=start,
+                generic_fraction=generic_fraction, workers=workers,
+            )  # fmt: skip
         model.fit(
             stream,
             epochs=end_epoch,
             initial_epoch=first_epoch,
             steps_per_epoch=steps,
             validation_data=validation,
+            validation_batch_size=None if on_tensorflow else global_batch,
             callbacks=all_callbacks,
             shuffle=False,  # the stream is already random; order matters for resuming
             verbose=verbose,
@@ -395,6 +425,17 @@ def train(
             "(--no-resume, or another run folder)"
         )
     return _result(run_dir, config, state, start_step)
+
+
+class _SingleDevice:
+    """Stands in for a tf.distribute strategy on other Keras backends: one device, no scope."""
+
+    num_replicas_in_sync = 1
+
+    def scope(self) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
 
 
 def _checkpoint_step(path: Path) -> int:
@@ -483,6 +524,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (reproducible, slower)")
     parser.add_argument("--distribute", default="auto", choices=DISTRIBUTE, help="tf.distribute strategy (default: auto)")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs (needs tensorboard)")
+    parser.add_argument(
+        "--generic", type=float, default=0.0, metavar="FRACTION",
+        help="share of training patches given a generic random degradation instead of the data set's noise (default 0)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -511,6 +559,8 @@ def run_cli(args: argparse.Namespace) -> int:
             distribute=args.distribute,
             tensorboard=args.tensorboard,
             verbose=0 if args.quiet else 1,
+            generic_fraction=args.generic,
+            workers=args.workers,
         )
     except TrainingDivergedError as error:
         print(f"casestudy train: error: {error}", file=sys.stderr)

@@ -120,3 +120,34 @@ def test_fresh_noise_differs_between_samples_but_keeps_its_strength() -> None:
     assert np.array_equal(fresh(3)[0], fresh(3)[0])
     residuals = {np.subtract(*fresh(i)).round(4).tobytes() for i in range(10)}
     assert len(residuals) == 10
+
+
+def test_training_batches_give_the_tf_data_stream_in_the_same_order() -> None:
+    pairs = [_coordinate_pair(), _coordinate_pair(24, 32)]
+    stream = patches.training_dataset(pairs, 8, 2, seed=4, start=6)
+    expected = [batch for _, batch in zip(range(3), stream)]
+    batches = patches.training_batches(pairs, 8, 2, seed=4, steps=3, start=6)
+    assert len(batches) == 3
+    for index, (noisy, clean) in enumerate(expected):
+        got_noisy, got_clean = batches[index]
+        assert np.array_equal(got_noisy, noisy.numpy()) and np.array_equal(got_clean, clean.numpy())
+
+
+def test_a_generic_fraction_mixes_in_degraded_clean_patches() -> None:
+    pairs = [_coordinate_pair(64, 64)]
+    plain = patches.training_sampler(pairs, 8, seed=2)
+    assert isinstance(plain, TrainingSampler)
+    mixed = patches.training_sampler(pairs, 8, seed=2, generic_fraction=0.5)
+    inverted = generic = 0
+    for index in range(60):
+        noisy, clean = mixed(index)
+        assert all(np.array_equal(a, b) for a, b in zip((noisy, clean), mixed(index)))
+        if np.allclose(noisy, 1.0 - clean, atol=1e-6):
+            inverted += 1  # the pair's own (stored) noise
+        else:
+            generic += 1
+    assert inverted > 10 and generic > 10
+    only_generic = patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.0)
+    assert not any(np.allclose(n, 1.0 - c, atol=1e-6) for n, c in (only_generic(i) for i in range(10)))
+    with pytest.raises(ValueError, match=r"generic_fraction must lie in \[0, 1\]"):
+        patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.5)

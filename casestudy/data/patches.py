@@ -18,8 +18,8 @@ No notebook uses it yet: the networks' notebooks will train on it (the pairs com
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,36 @@ class TrainingSampler:
         return noisy[top - y0 : top - y0 + size, left - x0 : left - x0 + size].astype(np.float32)
 
 
+def training_sampler(
+    pairs: Sequence[PairImages],
+    patch_size: int,
+    seed: int,
+    fresh_noise: bool = True,
+    generic_fraction: float = 0.0,
+) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
+    """The function ``i -> (noisy, clean)`` a training run draws its patches from.
+
+    ``generic_fraction`` of the samples (0 by default) take a clean patch of the
+    same training images and a generic random degradation
+    (:func:`casestudy.data.degrade.degrade`: Gaussian, Poisson-Gaussian, correlated,
+    other cameras' noise, JPEG) instead of this data set's noise. Wider noise on its
+    own does little; with more clean content (``casestudy data build --photos``) it
+    is what made a network hold up on photos and noise it never saw
+    (``shared/MEASURED.md``).
+    """
+    simulated = TrainingSampler(pairs, patch_size, seed, fresh_noise)
+    if not 0.0 <= generic_fraction <= 1.0:
+        raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
+    if generic_fraction == 0.0:
+        return simulated
+    from casestudy.data.photos import MixedSampler, PhotoPatchSampler
+
+    generic = PhotoPatchSampler([pair.clean for pair in pairs], patch_size, seed)
+    if generic_fraction == 1.0:
+        return generic
+    return MixedSampler([(simulated, 1.0 - generic_fraction), (generic, generic_fraction)], seed)
+
+
 def training_dataset(
     pairs: Sequence[PairImages],
     patch_size: int,
@@ -131,8 +161,9 @@ def training_dataset(
     seed: int,
     fresh_noise: bool = True,
     start: int = 0,
+    generic_fraction: float = 0.0,
 ) -> tf.data.Dataset:
-    """An endless, reproducible stream of (noisy, clean) batches for ``model.fit``.
+    """An endless, reproducible tf.data stream of (noisy, clean) batches (see :func:`training_sampler`).
 
     Samples are made in parallel (``num_parallel_calls=AUTOTUNE``) yet in a fixed
     order, batched and prefetched. Pass ``steps_per_epoch`` to ``fit``: the stream never ends.
@@ -141,7 +172,7 @@ def training_dataset(
     """
     import tensorflow as tf
 
-    sampler = TrainingSampler(pairs, patch_size, seed, fresh_noise)
+    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction)
     shape = (patch_size, patch_size, 3)
 
     def make(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -150,6 +181,39 @@ def training_dataset(
 
     dataset = tf.data.Dataset.counter(start=int(start)).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def training_batches(
+    pairs: Sequence[PairImages],
+    patch_size: int,
+    batch_size: int,
+    seed: int,
+    steps: int,
+    fresh_noise: bool = True,
+    start: int = 0,
+    generic_fraction: float = 0.0,
+    workers: int = 1,
+) -> Any:
+    """The same stream as :func:`training_dataset`, as a ``keras.utils.PyDataset`` of ``steps`` batches.
+
+    For Keras backends without TensorFlow (JAX on a GPU machine, say): batch ``b``
+    holds samples ``start + b * batch_size ...``, so the order, and hence a resumed
+    run, is the same as with tf.data. ``workers`` processes draw batches in parallel.
+    """
+    import keras
+
+    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction)
+
+    class _Batches(keras.utils.PyDataset):
+        def __len__(self) -> int:
+            return int(steps)
+
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            first = int(start) + int(index) * batch_size
+            samples = [sampler(first + offset) for offset in range(batch_size)]
+            return np.stack([s[0] for s in samples]), np.stack([s[1] for s in samples])
+
+    return _Batches(workers=workers, use_multiprocessing=workers > 1, max_queue_size=4 * max(workers, 1))
 
 
 def grid_origins(length: int, patch_size: int, stride: int | None = None) -> list[int]:

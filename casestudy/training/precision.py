@@ -63,9 +63,7 @@ def resolve_precision(requested: str) -> str:
     """
     if requested not in PRECISIONS:
         raise ValueError(f"unknown precision {requested!r}; choose one of: {', '.join(PRECISIONS)}")
-    import tensorflow as tf
-
-    has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    has_gpu = gpu_visible()
     if requested == "auto":
         return default_precision(has_gpu, cpu_has_bf16())
     if requested == "mixed_float16" and not has_gpu:
@@ -73,6 +71,22 @@ def resolve_precision(requested: str) -> str:
     if requested == "mixed_bfloat16" and not has_gpu and not cpu_has_bf16():
         print("note: this CPU has no native bfloat16; mixed_bfloat16 will be slower than float32", file=sys.stderr)
     return requested
+
+
+def gpu_visible() -> bool:
+    """Whether the active Keras backend sees a GPU (TensorFlow or JAX; other backends: no)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return any(device.platform == "gpu" for device in jax.devices())
+    return False
 
 
 @contextlib.contextmanager
