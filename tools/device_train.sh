@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Train the three networks on a GPU machine that has JAX but no TensorFlow, through Keras 3's JAX backend.
+#
+#   tools/device_train.sh OUT_DIR [MINUTES]
+#
+# Builds the laptop data set with the photo pool (data/photos) as extra training scenes, then trains
+# REDNet, MWCNN and PRIDNet side by side on the one GPU, each killed after MINUTES at the latest; a
+# killed run keeps its last checkpoint (written every minute) and resumes with the same command.
+# Each run folder ends up as OUT_DIR/<model>.tar. Needs keras, and this package's dependencies.
+set -uo pipefail
+out=${1:?usage: tools/device_train.sh OUT_DIR [MINUTES]}
+minutes=${2:-7}
+mkdir -p "$out"
+export KERAS_BACKEND=jax XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+python3 -m casestudy.cli data build --profile laptop --photos data/photos >"$out/build.log" 2>&1 \
+  || { tail -20 "$out/build.log"; exit 1; }
+tail -1 "$out/build.log"
+declare -A width=([rednet]=64 [mwcnn]=32 [pridnet]=32)
+for model in rednet mwcnn pridnet; do
+  timeout --signal=KILL $((minutes * 60)) python3 -m casestudy.cli train "$model" --profile laptop \
+    --width "${width[$model]}" --batch-size 64 --epochs 20 --steps-per-epoch 800 --loss l1 --generic 0.5 \
+    --precision mixed_bfloat16 --checkpoint-minutes 1 --workers 5 --run-dir "runs/$model-device" --quiet \
+    >"$out/$model.log" 2>&1 &
+done
+for _ in $(seq $((minutes * 2))); do
+  sleep 30
+  for model in rednet mwcnn pridnet; do
+    state="runs/$model-device/state.json"
+    [ -f "$state" ] && python3 -c "import json,sys; s=json.load(open('$state')); print('$model', 'step', s['step'], 'epoch', s['epoch'], 'best', s.get('best_val_psnr'))"
+  done
+  jobs -r | grep -q . || break
+done
+wait
+for model in rednet mwcnn pridnet; do
+  tail -3 "$out/$model.log"
+  tar -C runs -cf "$out/$model.tar" "$model-device"
+done
