@@ -6,6 +6,9 @@
   (it is ``2 sigma^2`` for any noise of per-pixel variance ``sigma^2``), but it
   widens its *spread*: neighbouring pixels move together, so a patch holds fewer
   independent samples and its distance fluctuates more.
+* :func:`iso_slope_table`: per phone, the dB of noisy-input PSNR lost per ISO
+  doubling, fitted on a data set's pairs, next to the simulator model's value
+  (:func:`casestudy.camera.noise.db_per_iso_doubling`; -3 dB for shot noise).
 * :func:`nlf_at_levels`: a noise level function read at chosen intensities,
   with the ratio of its largest to smallest value, so prose about "how much
   stronger" comes from the data.
@@ -98,6 +101,42 @@ def nlm_distance_facts(noise: np.ndarray, patch_size: int = 7, pairs: int = 2000
     table = pd.DataFrame(rows)
     table["spread_vs_white"] = table["std_d2"] / table.loc[1, "std_d2"]
     return table
+
+
+def iso_slope_table(pairs: pd.DataFrame, value: str = "noisy_psnr", group: str = "phone") -> pd.DataFrame:
+    """Least-squares slope of ``value`` against log2(ISO) per ``group`` (dB per ISO doubling).
+
+    ``pairs`` is one row per image with ``iso``, ``value`` and ``group`` columns
+    (:func:`casestudy.noise_stats.pair_noise` gives ``noisy_psnr``). A row for all
+    pairs pooled (``group == "all"``) comes last. Columns: ``group``, ``db_per_doubling``,
+    ``r2``, ``images``, ``iso_min``, ``iso_max`` and, for SIDD phone codes,
+    ``model_db_per_doubling`` (the simulator's noise model at its reference signal).
+    Groups with a single ISO get NaN slopes.
+    """
+    from casestudy.camera.noise import NLF_TABLE, db_per_iso_doubling
+
+    for column in ("iso", value, group):
+        if column not in pairs.columns:
+            raise ValueError(f"the pairs have no {column!r} column")
+    records = []
+    parts = [(str(name), part) for name, part in pairs.groupby(group, sort=True, observed=True)]
+    for name, part in [*parts, ("all", pairs)]:
+        x, y = np.log2(part["iso"].to_numpy(float)), part[value].to_numpy(float)
+        slope = r2 = np.nan
+        if np.unique(x).size >= 2:
+            slope, intercept = np.polyfit(x, y, 1)
+            fitted = slope * x + intercept
+            total = np.sum((y - y.mean()) ** 2)
+            r2 = 1 - np.sum((y - fitted) ** 2) / total if total > 0 else np.nan
+        records.append(
+            {
+                "group": name, "db_per_doubling": float(slope), "r2": float(r2), "images": len(part),
+                "iso_min": float(part["iso"].min()),
+                "iso_max": float(part["iso"].max()),
+                "model_db_per_doubling": db_per_iso_doubling(name) if name in NLF_TABLE else np.nan,
+            }
+        )
+    return pd.DataFrame(records)
 
 
 def nlf_at_levels(

@@ -64,3 +64,21 @@ def test_generalized_anscombe_stabilises_poisson_gaussian_variance():
     assert generalized_anscombe(np.array([5.0]), 1.0, 0.0)[0] == pytest.approx(2 * np.sqrt(5.375))
     with pytest.raises(ValueError, match="beta1"):
         generalized_anscombe(values, 0.0, 0.0)
+
+
+def test_iso_slope_table_recovers_a_known_slope_per_phone():
+    from casestudy.noise_facts import iso_slope_table
+
+    isos = np.array([100, 200, 400, 800, 1600] * 2)
+    pairs = pd.DataFrame(
+        {
+            "iso": np.concatenate([isos, isos]),
+            "phone": ["GP"] * 10 + ["IP"] * 10,
+            "noisy_psnr": np.concatenate([40 - 3 * np.log2(isos / 100), np.full(10, 35.0)]),
+        }
+    )
+    table = iso_slope_table(pairs).set_index("group")
+    assert table.loc["GP", "db_per_doubling"] == pytest.approx(-3.0) and table.loc["GP", "r2"] == pytest.approx(1.0)
+    assert table.loc["IP", "db_per_doubling"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc["GP", "model_db_per_doubling"] < -2.5 and table.loc["IP", "model_db_per_doubling"] < -2.5
+    assert table.loc["all", "images"] == 20 and table.loc["GP", "iso_max"] == 1600
