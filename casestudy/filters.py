@@ -399,7 +399,7 @@ class FilterSpec:
             keeping their defaults.
         max_tuning_images: a slow filter searches its grid on at most this many
             of the tuning images (``None``: as many as the profile allows); BM3D,
-            about 50 times slower than NLM, uses 2.
+            about 50 times slower than NLM, uses 4.
     """
 
     name: str
