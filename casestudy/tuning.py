@@ -9,6 +9,13 @@ notebooks and the command line all use the same ones:
 
 * :func:`search_filter_params` scores every point of a filter's ``"small"`` or
   ``"full"`` grid (:mod:`casestudy.filters`) on a list of (noisy, clean) pairs;
+  when the best point of a ``"full"`` search sits on the edge of a numeric axis
+  the axis is *extended* one step beyond it (a line search from the best point,
+  up to :data:`MAX_EXTENSIONS` steps per side), because an optimum on the edge
+  only says the grid was too short; the result table marks those rows;
+* a filter that takes a ``noise_kernel`` (BM3D) gets one estimated from the
+  tuning pairs' residuals (:func:`casestudy.noise_psd.estimate_noise_kernel`),
+  fixed during its search and saved with its other settings;
 * :func:`tune_filters` picks the pairs from a catalogue's ``val`` split (the
   ``train`` split if there is no validation scene, with a warning), at most
   ``profile.tuning_max_images`` of them spread over the scenes (fewer for a
@@ -47,6 +54,11 @@ from casestudy.noise_stats import central_crop
 
 #: Format tag written into every parameter file, checked on reading.
 PARAMS_FORMAT = "casestudy-filter-params/1"
+#: Steps a search may add beyond each edge of a numeric grid axis, per grid size:
+#: the two-point ``"small"`` grids of smoke runs are not extended.
+MAX_EXTENSIONS: dict[str, int] = {"small": 0, "full": 3}
+#: Significant digits of a float grid value added by an extension.
+_EXTENSION_DIGITS = 3
 
 Pair = tuple[np.ndarray, np.ndarray]
 
@@ -59,7 +71,12 @@ class TuningWarning(UserWarning):
 
 
 def search_filter_params(
-    name: str, pairs: Sequence[Pair], grid: str = "small", progress: bool = False
+    name: str,
+    pairs: Sequence[Pair],
+    grid: str = "small",
+    progress: bool = False,
+    fixed: Mapping[str, Any] | None = None,
+    max_extensions: int | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Grid-search the parameters of filter ``name`` that maximise mean PSNR over ``pairs``.
 
@@ -68,12 +85,20 @@ def search_filter_params(
         pairs: ``(noisy, clean)`` float images in [0, 1] of equal shapes.
         grid: ``"small"`` or ``"full"``.
         progress: show a progress bar over the grid points.
+        fixed: parameters held at these values at every grid point (e.g. BM3D's
+            estimated ``noise_kernel``).
+        max_extensions: how many steps each numeric axis may be extended beyond
+            an edge the optimum sits on (default :data:`MAX_EXTENSIONS` of the
+            grid; 0 never extends). An extension scores the new value with the
+            other parameters at the best point so far, then looks again.
 
     Returns:
-        ``(best_params, table)``: the full parameter dict of the best grid point
-        (the first one on a tie), and a table with one row per grid point in
-        grid order: its parameters, ``psnr`` (mean over pairs, dB), ``seconds``
-        (mean filter time per pair) and ``best`` (True on the chosen row).
+        ``(best_params, table)``: the full parameter dict of the best point
+        (the first one on a tie), and a table with one row per point scored, in
+        order: its parameters, ``psnr`` (mean over pairs, dB), ``seconds`` (mean
+        filter time per pair), ``extension`` (0 for the grid itself, k for a
+        point added in the k-th extension) and ``best`` (True on the chosen row).
+        ``table.attrs["extended"]`` maps each extended parameter to the values added.
 
     Raises:
         ValueError: no pairs, a pair whose images differ in shape, an unknown
@@ -88,11 +113,78 @@ def search_filter_params(
     for index, (noisy, clean) in enumerate(pairs):
         if np.shape(noisy) != np.shape(clean):
             raise ValueError(f"pair {index}: noisy {np.shape(noisy)} and clean {np.shape(clean)} differ in shape")
-    points = spec.grid(grid)
+    fixed = dict(fixed or {})
+    spec.params(**fixed)  # unknown names fail here
+    points = [{**point, **fixed} for point in spec.grid(grid)]
     table = _score_points(spec, points, pairs, progress, f"tuning {name}")
+    table["extension"] = 0
+    limit = MAX_EXTENSIONS[grid] if max_extensions is None else int(max_extensions)
+    points, table, extended = _extend_at_edges(spec, spec.grids[grid], points, table, pairs, limit)
     best = int(np.argmax(table["psnr"].to_numpy()))  # argmax keeps the first of equal scores
     table["best"] = np.arange(len(table)) == best
+    table.attrs["extended"] = extended
     return dict(points[best]), table
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _step_beyond(edge: Any, inner: Any) -> Any:
+    """The next grid value past ``edge``, continuing from its neighbour ``inner``; ``None`` if there is none.
+
+    Integers continue arithmetically (5, 7 -> 9; odd sizes stay odd) and must stay
+    positive; floats continue geometrically when both are positive (1.5, 2 -> 2.67),
+    else arithmetically, and must not change sign.
+    """
+    if isinstance(edge, (int, np.integer)) and isinstance(inner, (int, np.integer)):
+        value = int(edge) + (int(edge) - int(inner))
+        return value if value >= 1 and value != edge else None
+    edge, inner = float(edge), float(inner)
+    value = edge * (edge / inner) if edge > 0 and inner > 0 else edge + (edge - inner)
+    if value == edge or np.sign(value) != np.sign(edge):
+        return None
+    return float(f"{value:.{_EXTENSION_DIGITS}g}")
+
+
+def _extend_at_edges(
+    spec: Any,
+    axes: Mapping[str, Sequence[Any]],
+    points: list[dict[str, Any]],
+    table: pd.DataFrame,
+    pairs: Sequence[Pair],
+    limit: int,
+) -> tuple[list[dict[str, Any]], pd.DataFrame, dict[str, list[Any]]]:
+    """Extend numeric axes whose edge holds the best point, one line-search step at a time."""
+    values = {name: sorted(v) for name, v in axes.items() if len(v) >= 2 and all(_is_number(x) for x in v)}
+    used = {(name, side): 0 for name in values for side in (0, 1)}
+    extended: dict[str, list[Any]] = {}
+    round_number = 0
+    while limit > 0:
+        best = dict(points[int(np.argmax(table["psnr"].to_numpy()))])
+        step = None
+        for name, axis in values.items():
+            for side, (edge, inner) in enumerate(((axis[0], axis[1]), (axis[-1], axis[-2]))):
+                if best[name] == edge and used[name, side] < limit:
+                    step = (name, side, _step_beyond(edge, inner))
+                    break
+            if step:
+                break
+        if step is None:
+            break
+        name, side, value = step
+        used[name, side] += 1
+        if value is None:
+            used[name, side] = limit  # nothing beyond this edge
+            continue
+        round_number += 1
+        values[name] = sorted([*values[name], value])
+        extended.setdefault(name, []).append(value)
+        point = {**best, name: value}
+        row = _score_points(spec, [point], pairs, False, "").assign(extension=round_number)
+        points.append(point)
+        table = pd.concat([table, row], ignore_index=True)
+    return points, table, extended
 
 
 def sweep_parameter(
@@ -220,7 +312,8 @@ def tune_filters(
     info: dict[str, dict[str, Any]] = {}
     for name in names:
         used = _subset(pairs, FILTERS[name].max_tuning_images)
-        params, table = search_filter_params(name, used, profile.filter_search, progress=progress)
+        fixed = fitted_params(name, pairs)
+        params, table = search_filter_params(name, used, profile.filter_search, progress=progress, fixed=fixed)
         chosen[name] = params
         best_psnr = float(table.loc[table["best"], "psnr"].iloc[0])
         info[name] = {
@@ -230,11 +323,29 @@ def tune_filters(
             "images": len(used),
             "crop": profile.tuning_crop,
         }
+        if table.attrs.get("extended"):
+            info[name]["extended"] = table.attrs["extended"]
     if path is not None:
         saved = load_filter_params(path, with_info=True) if Path(path).is_file() else {}
         saved.update({name: {"params": chosen[name], **info[name]} for name in names})
         _write_params_file(path, saved)
     return chosen
+
+
+def fitted_params(name: str, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """Parameters of filter ``name`` measured from the tuning pairs rather than searched.
+
+    A filter that takes a ``noise_kernel`` (BM3D) gets the noise's spatial
+    autocorrelation estimated from the residuals ``noisy - clean`` of all
+    ``pairs`` (:func:`casestudy.noise_psd.estimate_noise_kernel`), rounded to 4
+    decimals so it reads well in the JSON file. Other filters get ``{}``.
+    """
+    if "noise_kernel" not in get_filter(name).defaults or not pairs:
+        return {}
+    from casestudy.noise_psd import estimate_noise_kernel
+
+    kernel = estimate_noise_kernel(np.asarray(noisy, np.float64) - clean for noisy, clean in pairs)
+    return {"noise_kernel": np.round(kernel, 4).tolist()}
 
 
 def filter_params_table(entries: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
@@ -255,7 +366,7 @@ def filter_params_table(entries: Mapping[str, Mapping[str, Any]]) -> pd.DataFram
             {
                 "filter": name,
                 "label": spec.label,
-                "settings": ", ".join(f"{key}={params[key]}" for key in varied),
+                "settings": ", ".join(f"{key}={_short(params[key])}" for key in varied),
                 "val_psnr": entry.get("psnr", np.nan),
                 "images": entry.get("images", pd.NA),
                 "crop": entry.get("crop", pd.NA),
@@ -264,6 +375,13 @@ def filter_params_table(entries: Mapping[str, Mapping[str, Any]]) -> pd.DataFram
         )
     columns = ["filter", "label", "settings", "val_psnr", "images", "crop", "grid"]
     return pd.DataFrame(rows, columns=columns).set_index("filter")
+
+
+def _short(value: Any) -> str:
+    """A parameter value for a table cell: a nested list (a noise kernel) shows as its shape."""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        return f"<{len(value)}x{len(value[0])} kernel>"
+    return str(value)
 
 
 def _subset(pairs: list[Pair], limit: int | None) -> list[Pair]:

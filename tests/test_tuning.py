@@ -67,17 +67,62 @@ def test_search_picks_the_clearly_right_point(shift_filter) -> None:
     pairs = [(clean + 0.1, clean), (clean * 0.5 + 0.1, clean * 0.5)]
     best, table = search_filter_params(shift_filter, pairs, grid="small")
     assert best == {"offset": 0.1}
-    assert list(table.columns) == ["offset", "psnr", "seconds", "best"]
+    assert list(table.columns) == ["offset", "psnr", "seconds", "extension", "best"]
     assert table["best"].tolist() == [False, False, True, False]
     assert table["psnr"].iloc[2] > 60 and table["psnr"].iloc[1] == pytest.approx(26.02, abs=0.01)
 
 
 def test_search_on_a_real_filter_prefers_strong_smoothing_of_a_flat_image() -> None:
     pairs = [flat_pair(seed) for seed in range(2)]
-    best, table = search_filter_params("gaussian", pairs, grid="full")
+    best, table = search_filter_params("gaussian", pairs, grid="full", max_extensions=0)
     assert best == {"sigma": max(FILTERS["gaussian"].grids["full"]["sigma"])}
     assert table["psnr"].is_monotonic_increasing
     assert len(table) == len(FILTERS["gaussian"].grid("full"))
+    assert table.attrs["extended"] == {}
+
+
+def test_an_optimum_on_the_edge_extends_the_grid_and_says_so() -> None:
+    """On a flat image more blur is always better: the search walks past 4.0 at the grid's last ratio."""
+    pairs = [flat_pair(seed) for seed in range(2)]
+    best, table = search_filter_params("gaussian", pairs, grid="full")
+    assert table.attrs["extended"] == {"sigma": [5.71, 8.15, 11.6]}  # 4.0 / 2.8 = 1.43 per step
+    assert best == {"sigma": 11.6}
+    assert table["extension"].tolist()[-3:] == [1, 2, 3]
+    assert (table["extension"] == 0).sum() == len(FILTERS["gaussian"].grid("full"))
+    assert table["best"].tolist()[-1]
+
+
+def test_extension_stops_once_the_optimum_is_inside(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = FilterSpec("shift", "Shift", _shift, {"offset": 0.0}, {"small": {"offset": [0.0]}, "full": {"offset": [0.02, 0.04]}})
+    monkeypatch.setitem(FILTERS, "shift", spec)
+    clean = np.full((16, 16, 3), 0.4, np.float32)
+    best, table = search_filter_params("shift", [(clean + 0.1, clean)], grid="full")
+    assert table.attrs["extended"] == {"offset": [0.08, 0.16]}  # 0.16 is worse than 0.08: stop there
+    assert best == {"offset": 0.08}
+    small_best, small = search_filter_params("shift", [(clean + 0.1, clean)], grid="small")
+    assert len(small) == 1 and small.attrs["extended"] == {}  # small grids never extend
+
+
+def test_step_beyond_keeps_integers_positive_and_odd_sizes_odd() -> None:
+    assert tuning._step_beyond(7, 5) == 9 and tuning._step_beyond(9, 6) == 12
+    assert tuning._step_beyond(5, 7) == 3 and tuning._step_beyond(1, 3) is None
+    assert tuning._step_beyond(0.4, 0.6) == pytest.approx(0.267)
+    assert tuning._step_beyond(0.0, 0.1) is None
+
+
+def test_search_holds_fixed_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+
+    def recording(noisy: np.ndarray, *, k: int = 0, tag: str = "") -> np.ndarray:
+        seen.append(tag)
+        return noisy
+
+    spec = FilterSpec("rec", "Rec", recording, {"k": 0, "tag": ""}, {"small": {"k": [0, 1]}, "full": {"k": [0]}})
+    monkeypatch.setitem(FILTERS, "rec", spec)
+    best, _ = search_filter_params("rec", [flat_pair(0)], grid="small", fixed={"tag": "x"})
+    assert seen == ["x", "x"] and best["tag"] == "x"
+    with pytest.raises(ValueError, match="no parameter"):
+        search_filter_params("rec", [flat_pair(0)], fixed={"nope": 1})
 
 
 def test_search_keeps_the_first_of_equal_scores(monkeypatch: pytest.MonkeyPatch) -> None:

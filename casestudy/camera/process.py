@@ -4,7 +4,9 @@
    that brightens an under-exposed capture; then clip to the white level;
 2. bilinear demosaicing (:mod:`casestudy.camera.bayer`);
 3. colour correction with the phone's matrix (camera RGB -> linear sRGB), clip;
-4. gamma ``x ** (1/2.2)`` and the smoothstep tone curve ``3x^2 - 2x^3``;
+4. gamma ``x ** (1/2.2)``; the smoothstep tone curve ``3x^2 - 2x^3`` only if
+   ``settings.tone_curve`` (off by default: SIDD's sRGB images are gamma
+   corrected without tone mapping);
 5. 8-bit quantisation, as in the PNG a phone would save.
 
 Every step runs on float32 arrays with NumPy/SciPy vector operations.
@@ -43,7 +45,9 @@ def _finish(rgb: np.ndarray, settings: CaptureSettings, quantize: bool, stages: 
     """Steps 3-5 on a white-balanced camera-RGB image."""
     linear = apply_matrix(rgb, get_phone(settings.phone).cam2rgb_matrix())
     np.clip(linear, 0.0, 1.0, out=linear)
-    srgb = tone_curve(gamma_compress(linear))
+    srgb = gamma_compress(linear)
+    if settings.tone_curve:
+        srgb = tone_curve(srgb)
     if quantize:
         srgb = quantize_8bit(srgb)
     if stages is not None:

@@ -68,6 +68,11 @@ DAYLIGHT_K = 5500.0
 ILLUMINANT_RANGE_K = (1800.0, 12000.0)
 #: The ISP's overall digital gain (Brooks et al. sample its inverse around 0.8).
 DIGITAL_GAIN = 1.25
+#: Whether the pipeline applies the smoothstep tone curve after gamma. SIDD's sRGB
+#: images are gamma corrected *without* tone mapping, so the data set leaves it
+#: off; ``CaptureSettings.from_metadata(..., tone_curve=True)`` turns it on (the
+#: Brooks et al. unprocessing pipeline), bending the noise level function.
+TONE_CURVE = False
 
 
 def white_balance_gains(phone: str, illuminant_k: float) -> tuple[float, float]:
@@ -102,6 +107,8 @@ class CaptureSettings:
         red_gain, blue_gain: white-balance gains (green is 1).
         digital_gain: the ISP's overall gain on top of white balance.
         beta1, beta2: raw noise level function, variance = beta1 * x + beta2.
+        tone_curve: whether processing applies the smoothstep tone curve after
+            gamma (and unprocessing inverts it); off by default, as in SIDD.
     """
 
     phone: str
@@ -116,10 +123,17 @@ class CaptureSettings:
     digital_gain: float
     beta1: float
     beta2: float
+    tone_curve: bool = TONE_CURVE
 
     @classmethod
     def from_metadata(
-        cls, phone: str, iso: float, shutter_s: float, illuminant_k: float, brightness: str
+        cls,
+        phone: str,
+        iso: float,
+        shutter_s: float,
+        illuminant_k: float,
+        brightness: str,
+        tone_curve: bool = TONE_CURVE,
     ) -> CaptureSettings:
         """Derive every simulator number from a capture's metadata.
 
@@ -147,6 +161,7 @@ class CaptureSettings:
             digital_gain=DIGITAL_GAIN,
             beta1=beta1,
             beta2=beta2,
+            tone_curve=bool(tone_curve),
         )
 
     @property

@@ -3,8 +3,9 @@
 A finished sRGB photo is turned back into the linear mosaic a sensor would have
 recorded, by inverting each processing step in reverse order:
 
-1. tone curve: phones apply a smoothstep ``3x^2 - 2x^3`` for contrast; its
-   inverse is ``0.5 - sin(asin(1 - 2x) / 3)``;
+1. tone curve, only if ``settings.tone_curve``: some phones apply a smoothstep
+   ``3x^2 - 2x^3`` for contrast; its inverse is ``0.5 - sin(asin(1 - 2x) / 3)``.
+   SIDD's sRGB images have no tone mapping, so by default there is none to undo;
 2. gamma: sRGB is roughly ``linear ** (1/2.2)``, so raise to 2.2;
 3. colour correction: map linear sRGB to the camera's own RGB with the inverse
    of the phone's colour-correction matrix;
@@ -62,7 +63,8 @@ def unprocess_rgb(srgb: np.ndarray, settings: CaptureSettings, stages: dict | No
 
     If ``stages`` is a dict, the intermediate images are stored in it.
     """
-    linear = inverse_gamma(inverse_tone_curve(srgb))
+    encoded = inverse_tone_curve(srgb) if settings.tone_curve else np.clip(np.asarray(srgb, np.float32), 0.0, 1.0)
+    linear = inverse_gamma(encoded)
     camera = apply_matrix(linear, get_phone(settings.phone).rgb2cam_matrix())
     raw_rgb = np.clip(safe_invert_gains(camera, settings), 0.0, 1.0)
     if stages is not None:

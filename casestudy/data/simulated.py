@@ -53,7 +53,8 @@ from casestudy.data.split import load_or_create_split
 from casestudy.io import write_png, write_text
 
 FORMAT = "casestudy-simulated-sidd"
-FORMAT_VERSION = 1
+#: 2: no tone curve (as SIDD), the iPhone's noise grows with ISO (issue 9).
+FORMAT_VERSION = 2
 GT_FILE = "GT_SRGB_010.PNG"
 NOISY_FILE = "NOISY_SRGB_010.PNG"
 DONE_FILE = ".done.json"
