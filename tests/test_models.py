@@ -264,3 +264,16 @@ def test_rednet_flops_are_its_convolution_weights_per_pixel():
 
 def test_laptop_pridnet_stays_compact():
     assert build_model("pridnet", profile="laptop").count_params() <= 3_000_000
+
+
+def test_weights_path_finds_a_file_or_a_folder_and_names_what_is_missing(tmp_path) -> None:
+    from casestudy.models import ModelLoadError, weights_path
+
+    file = tmp_path / "rednet.keras"
+    file.write_bytes(b"placeholder")
+    assert weights_path("rednet", tmp_path) == file
+    assert weights_path("rednet", file) == file
+    with pytest.raises(ModelLoadError, match=r"mwcnn\.keras: no weights for 'mwcnn'"):
+        weights_path("mwcnn", tmp_path)
+    with pytest.raises(ValueError, match="unknown model 'unet'"):
+        weights_path("unet", tmp_path)

@@ -98,6 +98,31 @@ def build_model(name: str, width: int | None = None, profile: Profile | str | No
     return spec.builder(chosen)
 
 
+#: Where the shipped, trained networks live: ``weights/<name>.keras`` with a card ``weights/<name>.json``.
+WEIGHTS_DIR_NAME = "weights"
+
+
+def weights_path(name: str, weights: str | os.PathLike | None = None) -> Path:
+    """The ``.keras`` file to load for network ``name``: ``weights`` if given, else the shipped one.
+
+    ``weights`` may be a file or a folder holding ``<name>.keras``.
+
+    Raises:
+        ModelLoadError: no such file (the message says how to train one or pass ``--weights``).
+    """
+    get_model_spec(name)
+    from casestudy.config import project_root
+
+    chosen = Path(weights) if weights is not None else project_root() / WEIGHTS_DIR_NAME
+    file = chosen / f"{name}.keras" if weights is None or chosen.is_dir() else chosen
+    if not file.is_file():
+        raise ModelLoadError(
+            f"{file}: no weights for {name!r}; train them with `casestudy train {name}` and pass "
+            "--weights runs/<run>/best.keras"
+        )
+    return file
+
+
 def load_model(path: str | os.PathLike) -> keras.Model:
     """Load a network saved with ``model.save(path)`` (a ``.keras`` file), in safe mode only.
 
