@@ -277,3 +277,14 @@ def test_weights_path_finds_a_file_or_a_folder_and_names_what_is_missing(tmp_pat
         weights_path("mwcnn", tmp_path)
     with pytest.raises(ValueError, match="unknown model 'unet'"):
         weights_path("unet", tmp_path)
+
+
+def test_denoise_image_serves_several_sizes_with_one_model() -> None:
+    # PRIDNet's bilinear upsampling fails in a graph traced for unknown sizes; each size gets its own trace.
+    from casestudy.models.inference import denoise_image
+
+    model = build_model("pridnet", profile="smoke")
+    rng = np.random.default_rng(0)
+    for shape in [(70, 90, 3), (90, 70, 3), (64, 131, 3)]:
+        out = denoise_image(model, rng.random(shape, dtype=np.float32))
+        assert out.shape == shape and np.isfinite(out).all()

@@ -23,13 +23,15 @@ def _forward(model: keras.Model) -> Callable[[Any], Any]:
     """``model``'s inference pass as a traced graph, made once per model.
 
     A graph runs about 1.5x faster than calling the model eagerly layer by
-    layer; ``reduce_retracing`` lets one trace serve every image size. No XLA:
-    it would recompile for every new size and did not help on CPUs we measured.
+    layer. It is traced once per image size, with static shapes: a trace relaxed
+    to unknown sizes (``reduce_retracing``) breaks PRIDNet's bilinear upsampling
+    in TensorFlow. Tiles and a data set's photos come in few sizes. No XLA: it
+    would recompile for every new size and did not help on CPUs we measured.
     """
     if model not in _FORWARD:
         import tensorflow as tf
 
-        _FORWARD[model] = tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+        _FORWARD[model] = tf.function(lambda batch: model(batch, training=False))
     return _FORWARD[model]
 
 
