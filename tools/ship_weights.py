@@ -1,0 +1,118 @@
+"""Ship a trained network: export its best checkpoint to weights/<model>.keras (float32) and write its card.
+
+    python tools/ship_weights.py RUN_DIR [--checkpoint FILE] [--hardware TEXT] [--data DIR]
+
+RUN_DIR is a `casestudy train` run folder (config.json, log.csv, state.json); the checkpoint defaults
+to its best.keras. The card records the run's configuration, schedule, wall time and validation PSNR,
+the photo pool it trained on, the command that retrains it, and the exported model's PSNR and SSIM on
+every test pair of the data set (whole images, the project's metric convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shlex
+from pathlib import Path
+
+import numpy as np
+
+from casestudy.config import project_root
+from casestudy.data.catalogue import load_catalogue
+from casestudy.data.pairs import iter_pairs
+from casestudy.metrics import psnr, ssim
+from casestudy.models import MODELS, load_model
+from casestudy.models.cards import export_weights, write_card
+from casestudy.models.inference import denoise_image
+
+TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--epochs",
+               "steps_per_epoch": "--steps-per-epoch", "loss": "--loss", "generic_fraction": "--generic",
+               "precision": "--precision", "learning_rate": "--lr", "seed": "--seed"}  # fmt: skip
+
+
+def reproduce_command(config: dict) -> str:
+    flags = " ".join(f"{flag} {config[key]}" for key, flag in TRAIN_FLAGS.items())
+    backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""
+    return (
+        f"casestudy data build --profile {config['profile']} --photos data/photos && "
+        f"{backend}casestudy train {config['model']} --profile {config['profile']} {flags} --run-dir RUN && "
+        f"python tools/ship_weights.py RUN"
+    )
+
+
+def test_scores(weights: Path, data_dir: Path) -> dict:
+    model = load_model(weights)
+    catalogue = load_catalogue(data_dir, read_exif=False)
+    rows = catalogue[catalogue["split"] == "test"]
+    noisy_psnr, out_psnr, out_ssim = [], [], []
+    for _, noisy, clean in iter_pairs(rows):
+        denoised = denoise_image(model, noisy)
+        noisy_psnr.append(psnr(clean, noisy))
+        out_psnr.append(psnr(clean, denoised))
+        out_ssim.append(ssim(clean, denoised))
+    return {"data_dir": str(data_dir.relative_to(project_root()) if data_dir.is_relative_to(project_root()) else data_dir),
+            "split": "test", "images": len(out_psnr), "protocol": "whole images, PSNR and SSIM with data range 1 "
+            "(casestudy.metrics), mean over images", "noisy_psnr": round(float(np.mean(noisy_psnr)), 3),
+            "psnr": round(float(np.mean(out_psnr)), 3), "ssim": round(float(np.mean(out_ssim)), 4)}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--checkpoint", type=Path, help="default: RUN_DIR/best.keras")
+    parser.add_argument("--hardware", default="not recorded")
+    parser.add_argument("--data", type=Path, default=project_root() / "data" / "simulated-sidd")
+    args = parser.parse_args()
+    config = json.loads((args.run_dir / "config.json").read_text())
+    state = json.loads((args.run_dir / "state.json").read_text())
+    with open(args.run_dir / "log.csv", newline="") as handle:
+        log = list(csv.DictReader(handle))
+    name = config["model"]
+    out = project_root() / "weights" / f"{name}.keras"
+    export_weights(args.checkpoint or args.run_dir / "best.keras", out, width=int(config["width"]))
+    model = load_model(out)
+    pool = json.loads((project_root() / "data" / "photos" / "photos.json").read_text())
+    photos = pool["photos"] if isinstance(pool, dict) else pool
+    card = {
+        "model": name,
+        "label": MODELS[name].label,
+        "paper": MODELS[name].paper,
+        "width": int(config["width"]),
+        "parameters": int(model.count_params()),
+        "precision": {"trained": config["precision"], "shipped": "float32"},
+        "training": {
+            "data": {
+                "data_set": f"simulated-sidd ({config['profile']} profile) built with --photos data/photos",
+                "manifest_sha256": config.get("manifest_sha256"),
+                "train_pairs": config["train_pairs"],
+                "val_pairs": config["val_pairs"],
+                "extra_photos": [{k: p.get(k) for k in ("name", "author", "licence", "source_package")}
+                                 for p in photos if p.get("role") == "train"],  # fmt: skip
+                "generic_fraction": config.get("generic_fraction", 0.0),
+            },
+            "patch_size": config["patch_size"],
+            "batch_size": config["global_batch_size"],
+            "loss": config["loss"],
+            "optimizer": f"Adam, peak learning rate {config['learning_rate']}, {config['warmup_steps']} warm-up steps, "
+            f"cosine decay to {config['final_lr_fraction']} of the peak, gradient clipping {config['clipnorm']}",
+            "steps": int(state["step"]),
+            "epochs": int(state["epoch"]),
+            "stop_reason": state["stop_reason"],
+            "wall_time_s": round(sum(float(row["seconds"]) for row in log)),
+            "hardware": args.hardware,
+            "keras": f"Keras {config['keras_version']} on {config.get('keras_backend', 'tensorflow')}",
+            "seed": config["seed"],
+        },
+        "scores": {
+            "validation": {"psnr": round(float(state["best_val_psnr"]), 3), "epoch": state["best_epoch"],
+                           "protocol": "fixed grid of patches of the validation split, mean PSNR"},  # fmt: skip
+            "test": test_scores(out, args.data),
+        },
+        "reproduce": reproduce_command(config),
+    }
+    print(write_card(out, card))
+
+
+if __name__ == "__main__":
+    main()
