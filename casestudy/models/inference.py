@@ -45,5 +45,15 @@ def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
             non-finite values, or values outside [0, 1].
     """
     noisy = check_noisy(image)
-    restored = _forward(model)(noisy[np.newaxis])
+    try:
+        restored = _forward(model)(noisy[np.newaxis])
+    except Exception as error:  # noqa: BLE001 - narrowed below; TensorFlow's error classes load lazily
+        if type(error).__name__ != "OperatorNotAllowedInGraphError":
+            raise
+        # A layer that needs static sizes cannot run in the size-generic graph: PRIDNet files
+        # saved before BilinearUpsampling replaced Keras' bilinear UpSampling2D. Trace per size.
+        import tensorflow as tf
+
+        _FORWARD[model] = tf.function(lambda batch: model(batch, training=False))
+        restored = _FORWARD[model](noisy[np.newaxis])
     return np.clip(keras.ops.convert_to_numpy(restored)[0], 0.0, 1.0).astype(np.float32)
