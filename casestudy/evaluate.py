@@ -371,8 +371,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         action="extend",
         metavar="PATH",
-        help="network weights: a folder holding <name>.keras files, NAME=FILE (or NAME=FOLDER) per network, "
-        "or one .keras file when one network is evaluated (default: weights/<name>.keras)",
+        help="network weights: folders holding <name>.keras files or training run folders (runs/<name>-<profile>), "
+        "NAME=FILE or NAME=FOLDER per network, or one .keras file when one network is evaluated "
+        "(default: weights/<name>.keras)",
     )
     parser.add_argument("--split", default="test", choices=("train", "val", "test"), help="split to score (default: test)")
     parser.add_argument("--out", metavar="CSV", help="per-image rows (default: reports/evaluate-<data>-<split>.csv)")

@@ -8,6 +8,7 @@ its scores must equal the noisy input's.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -90,6 +91,20 @@ def test_resolve_weights_folders_pairs_and_one_bare_file(tmp_path: Path, monkeyp
     # a bare file is the weights of the one network evaluated; pairs for networks not evaluated are ignored
     assert resolve_weights(["noisy", "mwcnn"], [str(chosen), f"rednet={chosen}"]) == {"mwcnn": chosen}
     assert resolve_weights(["noisy", "nlm"], None) == {}
+
+
+def test_a_training_run_folder_serves_its_own_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("casestudy.config.project_root", lambda: tmp_path / "repo")
+    runs = {}
+    for name in ("rednet", "mwcnn"):
+        runs[name] = tmp_path / "runs" / f"{name}-smoke"
+        _placeholder(runs[name] / "best.keras")
+        (runs[name] / "config.json").write_text(json.dumps({"format": "casestudy-train-config", "model": name}))
+    folders = [str(runs["rednet"]), str(runs["mwcnn"])]
+    assert resolve_weights(["rednet", "mwcnn"], folders) == {name: run / "best.keras" for name, run in runs.items()}
+    assert resolve_weights(["rednet"], [f"rednet={runs['rednet']}"]) == {"rednet": runs["rednet"] / "best.keras"}
+    with pytest.raises(ModelLoadError, match=r"mwcnn-smoke/rednet.keras: no weights for 'rednet'.*or the run folder"):
+        resolve_weights(["rednet"], [f"rednet={runs['mwcnn']}"])  # a run of another network
 
 
 def test_resolve_weights_errors_name_the_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ Introduced in ``05_networks.ipynb``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import zipfile
 from collections.abc import Callable, Sequence
@@ -107,15 +108,31 @@ def _missing_weights(name: str, looked_in: list[Path]) -> ModelLoadError:
     places = ", ".join(str(place) for place in looked_in)
     return ModelLoadError(
         f"{places}: no weights for {name!r}; train them with `casestudy train {name}` and pass "
-        f"--weights {name}=runs/{name}-<profile>/best.keras (or --weights FOLDER holding {name}.keras)"
+        f"--weights {name}=runs/{name}-<profile>/best.keras (or --weights FOLDER holding {name}.keras, "
+        "or the run folder)"
     )
+
+
+def _weights_in_folder(name: str, folder: Path) -> Path | None:
+    """``folder/<name>.keras``, else the ``best.keras`` of ``folder`` if it is a training run of ``name``."""
+    file = folder / f"{name}.keras"
+    if file.is_file():
+        return file
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    best = folder / "best.keras"
+    is_run = isinstance(config, dict) and config.get("format") == "casestudy-train-config"
+    return best if is_run and config.get("model") == name and best.is_file() else None
 
 
 def weights_path(name: str, weights: str | os.PathLike | None = None) -> Path:
     """The ``.keras`` file to load for network ``name``: ``weights`` if given, else the shipped one.
 
-    ``weights`` may be a file or a folder holding ``<name>.keras``; ``None`` looks
-    in the repository's ``weights/`` folder.
+    ``weights`` may be a file, a folder holding ``<name>.keras``, or the run folder
+    of a ``casestudy train <name>`` run (its ``best.keras``); ``None`` looks in the
+    repository's ``weights/`` folder.
 
     Raises:
         ModelLoadError: no such file (the message says how to train one or pass ``--weights``).
@@ -124,10 +141,14 @@ def weights_path(name: str, weights: str | os.PathLike | None = None) -> Path:
     from casestudy.config import project_root
 
     chosen = Path(weights) if weights is not None else project_root() / WEIGHTS_DIR_NAME
-    file = chosen / f"{name}.keras" if weights is None or chosen.is_dir() else chosen
-    if not file.is_file():
-        raise _missing_weights(name, [file])
-    return file
+    if weights is None or chosen.is_dir():
+        found = _weights_in_folder(name, chosen)
+        if found is None:
+            raise _missing_weights(name, [chosen / f"{name}.keras"])
+        return found
+    if not chosen.is_file():
+        raise _missing_weights(name, [chosen])
+    return chosen
 
 
 def resolve_weights(names: Sequence[str], sources: Sequence[str | os.PathLike] | None = None) -> dict[str, Path]:
@@ -137,9 +158,10 @@ def resolve_weights(names: Sequence[str], sources: Sequence[str | os.PathLike] |
 
     * ``NAME=PATH``: the weights of network ``NAME`` (a ``.keras`` file, or a folder
       holding ``NAME.keras``); it wins over everything else;
-    * ``FOLDER``: a folder holding ``<name>.keras`` files; folders are searched in
-      the order given, and a network none of them holds falls back to the shipped
-      ``weights/<name>.keras``;
+    * ``FOLDER``: a folder holding ``<name>.keras`` files, or a training run folder
+      (``runs/<name>-<profile>``: its ``best.keras`` serves network ``<name>``);
+      folders are searched in the order given, and a network none of them holds
+      falls back to the shipped ``weights/<name>.keras``;
     * ``FILE.keras``: the weights of the one network in ``names`` (several networks
       need ``NAME=FILE`` to say which file is which).
 
@@ -190,11 +212,10 @@ def resolve_weights(names: Sequence[str], sources: Sequence[str | os.PathLike] |
         if name in pairs:
             resolved[name] = weights_path(name, pairs[name])
             continue
-        candidates = [folder / f"{name}.keras" for folder in folders]
-        candidates.append(project_root() / WEIGHTS_DIR_NAME / f"{name}.keras")
-        found = next((file for file in candidates if file.is_file()), None)
+        places = [*folders, project_root() / WEIGHTS_DIR_NAME]
+        found = next((file for file in (_weights_in_folder(name, place) for place in places) if file), None)
         if found is None:
-            raise _missing_weights(name, candidates)
+            raise _missing_weights(name, [place / f"{name}.keras" for place in places])
         resolved[name] = found
     return resolved
 
