@@ -15,16 +15,22 @@ the catalogue, scored with :mod:`casestudy.metrics`, and timed the same way:
 Methods live in the :data:`METHODS` registry: a :class:`Method` has a name, a
 label, a ``prepare(context)`` hook that returns a ready-to-run method, and is
 called as ``method(noisy) -> denoised``. ``noisy`` (the input itself, the
-baseline every method must beat) and every classical filter of
-:data:`casestudy.filters.FILTERS` register themselves here; networks join
-later with :func:`register_method`.
+baseline every method must beat), every classical filter of
+:data:`casestudy.filters.FILTERS` and every network of
+:data:`casestudy.models.MODELS` (:class:`NetworkMethod`: a ``.keras`` file loaded
+in safe mode, whole-image inference) register themselves here; more join with
+:func:`register_method`. A network's weights come from the context
+(``EvalContext(weights={name: file})``, which ``--weights`` fills through
+:func:`casestudy.models.resolve_weights`), else from the shipped
+``weights/<name>.keras``; loading is part of ``prepare`` and is not timed.
 
 The per-image rows are the record later steps build on; writing them to CSV and
 printing tables is :mod:`casestudy.report`'s job.
 
 The ``casestudy evaluate`` command (:func:`add_arguments`, :func:`run_cli`)
 tunes the filters on the validation split when no saved settings exist, prints
-the summary table and writes the per-image rows to a CSV.
+the summary table (with a parameters column when networks are in it) and
+writes the per-image rows to a CSV.
 Introduced in ``04_classical_filters.ipynb``.
 """
 
@@ -36,7 +42,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -51,8 +57,13 @@ if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` s
 META_COLUMNS = ("instance", "scene", "source", "phone", "iso", "brightness", "split")
 #: Columns of :func:`evaluate`'s result, in order.
 ROW_COLUMNS = (*META_COLUMNS, "method", "psnr", "ssim", "seconds", "megapixels", "s_per_mp")
-#: Columns of :func:`summarize`'s result, in order.
+#: Column :func:`evaluate` adds when a method has trainable parameters (a network): its parameter count.
+PARAMETERS_COLUMN = "parameters"
+#: Columns of :func:`summarize`'s result, in order (plus :data:`PARAMETERS_COLUMN` when the rows have it).
 SUMMARY_COLUMNS = ("psnr", "ssim", "s_per_mp", "images")
+#: The networks :data:`casestudy.models.MODELS` registers, with their labels, listed here so that
+#: naming a method does not import Keras (a test keeps the two equal).
+NETWORK_LABELS = {"rednet": "REDNet", "mwcnn": "MWCNN", "pridnet": "PRIDNet"}
 
 
 class UnknownMethodError(ValueError):
@@ -68,11 +79,15 @@ class EvalContext:
 
     Attributes:
         params: tuned settings of the classical filters, ``{filter name: params}``.
-        data_dir: the data set's folder, when known (a network may look for its weights by it).
+        data_dir: the data set's folder, when known.
+        weights: the ``.keras`` file of each network, ``{network name: file}``
+            (:func:`casestudy.models.resolve_weights` builds it); a network not in
+            it loads the shipped ``weights/<name>.keras``.
     """
 
     params: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     data_dir: Path | None = None
+    weights: Mapping[str, Path] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +107,11 @@ class Method:
     def __call__(self, noisy: np.ndarray) -> np.ndarray:
         """Denoise one float32 (H, W, 3) image in [0, 1]."""
         raise NotImplementedError(f"method {self.name!r} does not implement __call__")
+
+    @property
+    def parameters(self) -> int | None:
+        """Trainable size of a prepared method (a network's parameter count); ``None`` for methods without."""
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +137,51 @@ class FilterMethod(Method):
 
     def __call__(self, noisy: np.ndarray) -> np.ndarray:
         return self.spec(noisy, **dict(self.params or {}))
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkMethod(Method):
+    """A trained network of :data:`casestudy.models.MODELS`, loaded in safe mode, run on whole images.
+
+    Attributes:
+        model: the loaded Keras model (``None`` until :meth:`prepare`).
+        source: the ``.keras`` file it was loaded from.
+    """
+
+    model: Any = None
+    source: Path | None = None
+
+    #: A small input run in ``prepare``, so that the graph is traced before the evaluation's
+    #: own untimed warm-up (one trace serves every size: :func:`casestudy.models.inference.denoise_image`).
+    WARM_UP_SHAPE: ClassVar[tuple[int, int]] = (24, 40)
+
+    def prepare(self, context: EvalContext) -> NetworkMethod:
+        """Load the weights (``context.weights[name]``, else ``weights/<name>.keras``) and trace the graph.
+
+        Raises:
+            casestudy.models.ModelLoadError: no weights file, a file that does not load
+                in safe mode, or a file holding another network.
+        """
+        from casestudy.models import ModelLoadError, load_model, weights_path
+        from casestudy.models.inference import denoise_image
+
+        source = Path(context.weights[self.name]) if self.name in context.weights else weights_path(self.name)
+        model = load_model(source)
+        if model.name != self.name:
+            raise ModelLoadError(f"{source}: holds a {model.name!r} network, not {self.name!r}")
+        denoise_image(model, np.zeros((*self.WARM_UP_SHAPE, 3), np.float32))
+        return dataclasses.replace(self, model=model, source=source)
+
+    def __call__(self, noisy: np.ndarray) -> np.ndarray:
+        from casestudy.models.inference import denoise_image
+
+        if self.model is None:
+            raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
+        return denoise_image(self.model, noisy)
+
+    @property
+    def parameters(self) -> int | None:
+        return None if self.model is None else int(self.model.count_params())
 
 
 #: Every method :func:`evaluate` knows, by name, in the order tables list them.
@@ -158,6 +223,9 @@ register_method(NoisyInput())
 for _spec in FILTERS.values():
     register_method(FilterMethod(name=_spec.name, label=_spec.label, spec=_spec))
 del _spec
+for _name, _label in NETWORK_LABELS.items():
+    register_method(NetworkMethod(name=_name, label=_label))
+del _name, _label
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -184,11 +252,14 @@ def evaluate(
         progress: show a progress bar over the images.
 
     Returns:
-        One row per image and method (columns :data:`ROW_COLUMNS`), images in
-        ``instance`` order, methods in the order given.
+        One row per image and method (columns :data:`ROW_COLUMNS`, then
+        :data:`PARAMETERS_COLUMN` when a method has parameters: a network's
+        count, empty for the others), images in ``instance`` order, methods in
+        the order given.
 
     Raises:
         UnknownMethodError: an unregistered method name.
+        casestudy.models.ModelLoadError: a network without loadable weights.
         ValueError: the split has no images, an image pair differs in shape, or a
             method returns an image of the wrong shape or with bad values.
     """
@@ -237,7 +308,11 @@ def evaluate(
                     "s_per_mp": seconds / megapixels,
                 }
             )
-    return pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+    result = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+    counts = {method.name: method.parameters for method in ready}
+    if any(count is not None for count in counts.values()):
+        result[PARAMETERS_COLUMN] = result["method"].map(counts).astype("Int64")
+    return result
 
 
 def _score(method: str, instance: str, clean: np.ndarray, denoised: np.ndarray) -> tuple[float, float]:
@@ -252,6 +327,8 @@ def _score(method: str, instance: str, clean: np.ndarray, denoised: np.ndarray) 
 
 def summarize(rows: pd.DataFrame, methods: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per method: mean PSNR, mean SSIM, median seconds per megapixel, number of images.
+
+    Rows with a :data:`PARAMETERS_COLUMN` add it (each method's count, empty for methods without).
 
     Methods come in the order of ``methods`` if given, else in the order they
     first appear in ``rows`` (the order :func:`evaluate` was asked for).
@@ -270,6 +347,8 @@ def summarize(rows: pd.DataFrame, methods: Sequence[str] | None = None) -> pd.Da
             "images": grouped["instance"].nunique(),
         }
     )
+    if PARAMETERS_COLUMN in rows.columns:
+        summary[PARAMETERS_COLUMN] = grouped[PARAMETERS_COLUMN].first().astype("Int64")
     summary.index.name = "method"
     return summary.reindex([name for name in order if name in summary.index])
 
@@ -284,7 +363,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--methods",
         metavar="LIST",
-        help=f"comma-separated methods (default: {','.join(default_methods())})",
+        help=f"comma-separated methods, among them the networks {','.join(NETWORK_LABELS)} "
+        f"(default: {','.join(default_methods())})",
+    )
+    parser.add_argument(
+        "--weights",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="network weights: folders holding <name>.keras files or training run folders (runs/<name>-<profile>), "
+        "NAME=FILE or NAME=FOLDER per network, or one .keras file when one network is evaluated "
+        "(default: weights/<name>.keras)",
     )
     parser.add_argument("--split", default="test", choices=("train", "val", "test"), help="split to score (default: test)")
     parser.add_argument("--out", metavar="CSV", help="per-image rows (default: reports/evaluate-<data>-<split>.csv)")
@@ -313,6 +402,16 @@ def run_cli(args: argparse.Namespace) -> int:
     names = parse_methods(args.methods)
     if args.max_images is not None and args.max_images < 1:
         raise ValueError(f"--max-images must be at least 1, got {args.max_images}")
+    weights: dict[str, Path] = {}
+    if any(name in NETWORK_LABELS for name in names):
+        # Before anything slow (tuning), so that a missing file is reported at once.
+        from casestudy.models import resolve_weights
+
+        weights = resolve_weights(names, getattr(args, "weights", None))
+        for name, file in weights.items():
+            print(f"{name}: {file}", file=sys.stderr)
+    elif getattr(args, "weights", None):
+        print("note: --weights ignored, no network among the methods", file=sys.stderr)
     data_dir = resolve_data_dir(args.data, profile)
     catalogue = load_catalogue(data_dir, layout=args.layout, seed=profile.seed)
     params_path = Path(args.params) if args.params else filter_params_path(data_dir)
@@ -333,7 +432,7 @@ def run_cli(args: argparse.Namespace) -> int:
         names,
         split=args.split,
         max_images=max_images,
-        context=EvalContext(params=params, data_dir=Path(data_dir)),
+        context=EvalContext(params=params, data_dir=Path(data_dir), weights=weights),
         progress=args.progress,
     )
     from casestudy.report import format_table, results_path, save_rows

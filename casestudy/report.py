@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casestudy.evaluate import METHODS, ROW_COLUMNS
+from casestudy.evaluate import METHODS, PARAMETERS_COLUMN, ROW_COLUMNS
 from casestudy.io import write_text
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
@@ -25,8 +25,13 @@ if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` s
 
 
 def format_table(summary: pd.DataFrame) -> str:
-    """The summary as a Markdown table (written here: pandas' ``to_markdown`` needs ``tabulate``)."""
-    header = ["method", "label", "PSNR (dB)", "SSIM", "s/MP", "images"]
+    """The summary as a Markdown table (written here: pandas' ``to_markdown`` needs ``tabulate``).
+
+    A summary with a :data:`~casestudy.evaluate.PARAMETERS_COLUMN` (networks were
+    evaluated) gets a ``parameters`` column, empty for methods without.
+    """
+    with_parameters = PARAMETERS_COLUMN in summary.columns and bool(summary[PARAMETERS_COLUMN].notna().any())
+    header = ["method", "label", "PSNR (dB)", "SSIM", "s/MP", "images"] + (["parameters"] if with_parameters else [])
     body = [
         [
             str(name),
@@ -36,10 +41,11 @@ def format_table(summary: pd.DataFrame) -> str:
             _number(row["s_per_mp"], 3),
             str(int(row["images"])),
         ]
+        + ([_count(row[PARAMETERS_COLUMN])] if with_parameters else [])
         for name, row in summary.iterrows()
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    right = [False, False, True, True, True, True]
+    right = [False, False] + [True] * (len(header) - 2)
 
     def render(cells: list[str]) -> str:
         return "| " + " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
@@ -52,6 +58,13 @@ def _number(value: float, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return "inf" if math.isinf(value) else f"{value:.{digits}f}"
+
+
+def _count(value: object) -> str:
+    """A parameter count with thousands separators; empty for a method without one."""
+    import pandas as pd
+
+    return "" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
 #: Text columns of the per-image rows (read back as text, not numbers).

@@ -11,9 +11,10 @@ Introduced in ``05_networks.ipynb``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
@@ -102,10 +103,36 @@ def build_model(name: str, width: int | None = None, profile: Profile | str | No
 WEIGHTS_DIR_NAME = "weights"
 
 
+def _missing_weights(name: str, looked_in: list[Path]) -> ModelLoadError:
+    """The error for a network without weights: where it looked, and how to get a file."""
+    places = ", ".join(str(place) for place in looked_in)
+    return ModelLoadError(
+        f"{places}: no weights for {name!r}; train them with `casestudy train {name}` and pass "
+        f"--weights {name}=runs/{name}-<profile>/best.keras (or --weights FOLDER holding {name}.keras, "
+        "or the run folder)"
+    )
+
+
+def _weights_in_folder(name: str, folder: Path) -> Path | None:
+    """``folder/<name>.keras``, else the ``best.keras`` of ``folder`` if it is a training run of ``name``."""
+    file = folder / f"{name}.keras"
+    if file.is_file():
+        return file
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    best = folder / "best.keras"
+    is_run = isinstance(config, dict) and config.get("format") == "casestudy-train-config"
+    return best if is_run and config.get("model") == name and best.is_file() else None
+
+
 def weights_path(name: str, weights: str | os.PathLike | None = None) -> Path:
     """The ``.keras`` file to load for network ``name``: ``weights`` if given, else the shipped one.
 
-    ``weights`` may be a file or a folder holding ``<name>.keras``.
+    ``weights`` may be a file, a folder holding ``<name>.keras``, or the run folder
+    of a ``casestudy train <name>`` run (its ``best.keras``); ``None`` looks in the
+    repository's ``weights/`` folder.
 
     Raises:
         ModelLoadError: no such file (the message says how to train one or pass ``--weights``).
@@ -114,13 +141,83 @@ def weights_path(name: str, weights: str | os.PathLike | None = None) -> Path:
     from casestudy.config import project_root
 
     chosen = Path(weights) if weights is not None else project_root() / WEIGHTS_DIR_NAME
-    file = chosen / f"{name}.keras" if weights is None or chosen.is_dir() else chosen
-    if not file.is_file():
-        raise ModelLoadError(
-            f"{file}: no weights for {name!r}; train them with `casestudy train {name}` and pass "
-            "--weights runs/<run>/best.keras"
-        )
-    return file
+    if weights is None or chosen.is_dir():
+        found = _weights_in_folder(name, chosen)
+        if found is None:
+            raise _missing_weights(name, [chosen / f"{name}.keras"])
+        return found
+    if not chosen.is_file():
+        raise _missing_weights(name, [chosen])
+    return chosen
+
+
+def resolve_weights(names: Sequence[str], sources: Sequence[str | os.PathLike] | None = None) -> dict[str, Path]:
+    """The ``.keras`` file of each network in ``names``, from the ``--weights`` values ``sources``.
+
+    Each source is one of:
+
+    * ``NAME=PATH``: the weights of network ``NAME`` (a ``.keras`` file, or a folder
+      holding ``NAME.keras``); it wins over everything else;
+    * ``FOLDER``: a folder holding ``<name>.keras`` files, or a training run folder
+      (``runs/<name>-<profile>``: its ``best.keras`` serves network ``<name>``);
+      folders are searched in the order given, and a network none of them holds
+      falls back to the shipped ``weights/<name>.keras``;
+    * ``FILE.keras``: the weights of the one network in ``names`` (several networks
+      need ``NAME=FILE`` to say which file is which).
+
+    Names in ``names`` that are not networks (``noisy``, filters) are ignored, and
+    so are ``NAME=PATH`` pairs for networks not in ``names``.
+
+    Raises:
+        ModelLoadError: an unknown network in ``NAME=PATH``, a network named twice,
+            a path that does not exist, a bare file for several networks, or a
+            network whose weights are nowhere (the message names the files looked
+            for and how to get one).
+    """
+    from casestudy.config import project_root
+
+    networks = [name for name in dict.fromkeys(names) if name in MODELS]
+    pairs: dict[str, Path] = {}
+    folders: list[Path] = []
+    files: list[Path] = []
+    for source in sources or ():
+        text = str(source)
+        key, sep, rest = text.partition("=")
+        if sep and key and os.sep not in key and "/" not in key:
+            if key not in MODELS:
+                raise ModelLoadError(f"--weights {text}: unknown network {key!r}; known networks: {', '.join(MODELS)}")
+            if key in pairs:
+                raise ModelLoadError(f"--weights names {key!r} twice ({pairs[key]} and {rest})")
+            pairs[key] = Path(rest)
+            continue
+        path = Path(text)
+        if path.is_dir():
+            folders.append(path)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ModelLoadError(f"{path}: --weights names no such file or folder")
+    if files:
+        if len(files) > 1 or len(networks) != 1:
+            raise ModelLoadError(
+                f"--weights {files[0]}: a bare file is only clear for one network; with "
+                f"{', '.join(networks) or 'no network'} evaluated, say which file is which: "
+                f"--weights NAME={files[0]}"
+            )
+        if networks[0] in pairs:
+            raise ModelLoadError(f"--weights names {networks[0]!r} twice ({pairs[networks[0]]} and {files[0]})")
+        pairs[networks[0]] = files[0]
+    resolved: dict[str, Path] = {}
+    for name in networks:
+        if name in pairs:
+            resolved[name] = weights_path(name, pairs[name])
+            continue
+        places = [*folders, project_root() / WEIGHTS_DIR_NAME]
+        found = next((file for file in (_weights_in_folder(name, place) for place in places) if file), None)
+        if found is None:
+            raise _missing_weights(name, [place / f"{name}.keras" for place in places])
+        resolved[name] = found
+    return resolved
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:

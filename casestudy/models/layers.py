@@ -1,4 +1,4 @@
-"""Custom Keras layers the three networks share: padding, cropping, Haar wavelets, branch fusion.
+"""Custom Keras layers the three networks share: padding, cropping, Haar wavelets, upsampling, branch fusion.
 
 Every layer here is registered serializable (package ``casestudy``) and has a
 ``get_config``, so a saved ``.keras`` file loads with ``safe_mode=True`` in any
@@ -130,6 +130,41 @@ class HaarIWT(keras.layers.Layer):
         double = [None if side is None else side * 2 for side in input_shape[1:3]]
         channels = None if input_shape[3] is None else input_shape[3] // 4
         return (input_shape[0], double[0], double[1], channels)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class BilinearUpsampling(keras.layers.Layer):
+    """Enlarge height and width by an integer ``factor`` with bilinear interpolation, at any input size.
+
+    The same computation as ``keras.layers.UpSampling2D(factor, interpolation="bilinear")``
+    (``tf.image.resize``, half-pixel centres, no antialiasing), which cannot be
+    traced with an unknown height or width on TensorFlow: ``keras.ops.image.resize``
+    checks the target size in Python, so one ``tf.function`` could not serve every
+    image size. On TensorFlow the size is computed in the graph; on other backends
+    (JAX traces every shape separately) ``keras.ops.image.resize`` is used.
+    """
+
+    def __init__(self, factor: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if int(factor) < 1:
+            raise ValueError(f"factor must be a positive integer, got {factor}")
+        self.factor = int(factor)
+
+    def call(self, inputs: Any) -> Any:
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            size = tf.shape(inputs)[1:3] * self.factor
+            return tf.image.resize(inputs, size, method="bilinear")
+        shape = ops.shape(inputs)
+        return ops.image.resize(inputs, (shape[1] * self.factor, shape[2] * self.factor), interpolation="bilinear")
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        grown = [None if side is None else side * self.factor for side in input_shape[1:3]]
+        return (input_shape[0], grown[0], grown[1], input_shape[3])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

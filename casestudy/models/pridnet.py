@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import keras
 
-from casestudy.models.layers import CropToMatch, PadToMultiple, SoftmaxBranchFusion
+from casestudy.models.layers import BilinearUpsampling, CropToMatch, PadToMultiple, SoftmaxBranchFusion
 
 #: Average-pooling factors of the pyramid's five branches.
 POOL_SIZES = (1, 2, 4, 8, 16)
@@ -82,7 +82,7 @@ def _pyramid(features: keras.KerasTensor, width: int) -> keras.KerasTensor:
             branch = keras.layers.AveragePooling2D(size, name=f"{name}_pool")(branch)
         branch = _unet(branch, width, f"{name}_unet")
         if size > 1:
-            branch = keras.layers.UpSampling2D(size, interpolation="bilinear", name=f"{name}_upsample")(branch)
+            branch = BilinearUpsampling(size, name=f"{name}_upsample")(branch)
         outputs.append(branch)
     return keras.layers.Concatenate(name="pyramid_concat")(outputs)
 
