@@ -164,6 +164,27 @@ def _load_data(data_dir: str | os.PathLike | None, profile: Profile) -> tuple[Pa
     return root, catalogue, load_pair_images(catalogue, "train", settings), load_pair_images(catalogue, "val")
 
 
+def _copy_weights(source: Path, model: Any) -> None:
+    """Start ``model`` from the weights of the ``.keras`` file ``source`` (same network, same width)."""
+    from casestudy.models import load_model
+
+    trained = load_model(source)
+    shapes = [tuple(w.shape) for w in trained.get_weights()]
+    if trained.name != model.name or shapes != [tuple(w.shape) for w in model.get_weights()]:
+        raise ValueError(f"{source}: holds {trained.name} of another width or network; cannot start {model.name} from it")
+    model.set_weights(trained.get_weights())
+
+
+def _generic_sources(root: Path) -> tuple[list | None, str]:
+    """Clean images for the generic degradations: a simulated set's sharp source photos, else the pairs' clean images."""
+    from casestudy.data.simulated import MANIFEST_FILE, source_photos
+
+    if not (root / MANIFEST_FILE).is_file():
+        return None, "the training pairs' clean images"
+    photos = source_photos(root, "train")
+    return photos, f"the {len(photos)} original photos behind the simulated training pairs"
+
+
 def _split_counts(counts: Any) -> str:
     return ", ".join(f"{name}: {count} pairs" for name, count in counts.items()) or "no pairs"
 
@@ -223,6 +244,7 @@ def train(
     callbacks: Sequence[Any] = (),
     generic_fraction: float = 0.0,
     workers: int | None = None,
+    init_weights: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Train ``model_name`` (resuming its run folder if it holds a checkpoint) and return the result.
 
@@ -251,6 +273,8 @@ def train(
         callbacks: extra Keras callbacks (run after the engine's own).
         generic_fraction: the share of training patches given a generic random degradation
             instead of the data set's own noise (:func:`casestudy.data.patches.training_sampler`).
+        init_weights: a ``.keras`` file of the same network and width whose weights a new run
+            starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
         workers: processes drawing patches when Keras runs on a backend other than TensorFlow
             (JAX, say, on a GPU machine without TensorFlow; default: the CPU count less one).
 
@@ -309,6 +333,8 @@ def train(
         "val_pairs": len(val_pairs),
         "fresh_noise": any(pair.settings is not None for pair in train_pairs),
         "generic_fraction": float(generic_fraction),
+        "generic_sources": None,
+        "init_weights": None,
         "seed": seed,
         "precision": resolve_precision(precision),
         "loss": loss,
@@ -336,6 +362,16 @@ def train(
         "created_by": "casestudy.train.train",
     }
 
+    if init_weights is not None:
+        from casestudy.models.cards import sha256_of
+
+        init_weights = Path(init_weights)
+        if not init_weights.is_file():
+            raise ValueError(f"{init_weights}: no such weights file to start from")
+        config["init_weights"] = {"file": str(init_weights), "sha256": sha256_of(init_weights)}
+    generic_sources = None
+    if generic_fraction > 0:
+        generic_sources, config["generic_sources"] = _generic_sources(root)
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(model_name, profile)
     run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint.remove_temporaries(run_dir)
@@ -361,6 +397,8 @@ def train(
             keras.utils.set_random_seed(seed)
             with dtype_policy(config["precision"]):
                 model = spec.builder(width)
+            if init_weights is not None:
+                _copy_weights(init_weights, model)
             optimizer = keras.optimizers.Adam(
                 learning_rate=schedule.WarmupCosine(learning_rate, warmup_steps, total_steps, final_lr_fraction),
                 global_clipnorm=clipnorm,
@@ -395,12 +433,12 @@ def train(
         if on_tensorflow:
             stream = training_dataset(
                 train_pairs, patch_size, global_batch, seed, fresh_noise=True, start=start,
-                generic_fraction=generic_fraction,
+                generic_fraction=generic_fraction, generic_sources=generic_sources,
             )  # fmt: skip
         else:
             stream = training_batches(
                 train_pairs, patch_size, global_batch, seed, steps=(end_epoch - first_epoch) * steps, start=start,
-                generic_fraction=generic_fraction, workers=workers,
+                generic_fraction=generic_fraction, generic_sources=generic_sources, workers=workers,
             )  # fmt: skip
         model.fit(
             stream,
@@ -531,6 +569,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"
     )
+    parser.add_argument(
+        "--init-weights", metavar="FILE", help="start a new run from these weights (same network and width): fine-tuning"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -561,6 +602,7 @@ def run_cli(args: argparse.Namespace) -> int:
             verbose=0 if args.quiet else 1,
             generic_fraction=args.generic,
             workers=args.workers,
+            init_weights=args.init_weights,
         )
     except TrainingDivergedError as error:
         print(f"casestudy train: error: {error}", file=sys.stderr)

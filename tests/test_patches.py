@@ -151,3 +151,12 @@ def test_a_generic_fraction_mixes_in_degraded_clean_patches() -> None:
     assert not any(np.allclose(n, 1.0 - c, atol=1e-6) for n, c in (only_generic(i) for i in range(10)))
     with pytest.raises(ValueError, match=r"generic_fraction must lie in \[0, 1\]"):
         patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.5)
+
+
+def test_generic_samples_take_their_clean_patches_from_the_given_sources() -> None:
+    pairs = [_coordinate_pair(64, 64)]
+    source = np.full((48, 48, 3), 200, dtype=np.uint8)  # flat: unlike any patch of the pair
+    sampler = patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.0, generic_sources=[source])
+    for index in range(5):
+        _, clean = sampler(index)
+        np.testing.assert_allclose(clean, 200 / 255, atol=1e-6)

@@ -101,3 +101,20 @@ def test_bad_capture_count_is_refused(photo_dir: Path) -> None:
         photo_captures(photo_dir, seed=0, long_side=32, captures=0)
     with pytest.raises(PhotoPoolError):
         photo_captures(photo_dir / "missing", seed=0, long_side=32)
+
+
+def test_source_photos_are_the_sharp_originals_behind_the_training_pairs(tmp_path: Path, photo_dir: Path) -> None:
+    from casestudy.data.simulated import source_photos
+    from casestudy.io import read_image, to_uint8
+
+    out = tmp_path / "set"
+    build_dataset(out, TINY, photos=photo_dir, photo_captures=1)
+    catalogue = load_catalogue(out)
+    photos = source_photos(out, "train")
+    train_scenes = set(catalogue.loc[catalogue["split"] == "train", "scene"])
+    assert len(photos) == len(train_scenes)
+    lake = to_uint8(read_image(photo_dir / "lake.png"))
+    assert any(p.shape == lake.shape and (p == lake).all() for p in photos)
+    write_photo(photo_dir / "lake.png", 9, size=(90, 120))  # the photo changes after the build
+    with pytest.raises(ValueError, match="lake.png is missing or not the one it was built from"):
+        source_photos(out, "train")

@@ -375,3 +375,20 @@ def test_early_stopping_after_patience_epochs_without_a_better_score(tmp_path: P
     assert model.stop_training and monitor.state["finished"]
     assert "early stopping" in monitor.state["stop_reason"] and "epoch 2" in monitor.state["stop_reason"]
     assert read_state(tmp_path / "best.keras")["best_epoch"] == 2
+
+
+def test_a_new_run_can_start_from_trained_weights_and_records_them(finished_run, smoke_data: Path, tmp_path: Path) -> None:
+    from casestudy.models.cards import sha256_of
+    from casestudy.train import train
+
+    start = finished_run.last_path
+    result = train(
+        "rednet", data_dir=smoke_data, run_dir=tmp_path / "tuned", epochs=1, steps_per_epoch=1,
+        init_weights=start, generic_fraction=0.5, **SMOKE,
+    )  # fmt: skip
+    config = json.loads((result.run_dir / "config.json").read_text())
+    assert config["init_weights"]["sha256"] == sha256_of(start)
+    assert config["generic_fraction"] == 0.5 and "original photos" in config["generic_sources"]
+    with pytest.raises(ValueError, match="another width or network"):
+        train("rednet", data_dir=smoke_data, run_dir=tmp_path / "wider", epochs=1, steps_per_epoch=1,
+              init_weights=start, **{**SMOKE, "width": 16})  # fmt: skip

@@ -130,11 +130,14 @@ def training_sampler(
     seed: int,
     fresh_noise: bool = True,
     generic_fraction: float = 0.0,
+    generic_sources: Sequence[np.ndarray] | None = None,
 ) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
     """The function ``i -> (noisy, clean)`` a training run draws its patches from.
 
-    ``generic_fraction`` of the samples (0 by default) take a clean patch of the
-    same training images and a generic random degradation
+    ``generic_fraction`` of the samples (0 by default) take a clean patch of
+    ``generic_sources`` (default: the pairs' clean images; for the simulated set pass the
+    sharp photos behind them, :func:`casestudy.data.simulated.source_photos`, or the
+    network learns to blur) and a generic random degradation
     (:func:`casestudy.data.degrade.degrade`: Gaussian, Poisson-Gaussian, correlated,
     other cameras' noise, JPEG) instead of this data set's noise. Wider noise on its
     own does little; with more clean content (``casestudy data build --photos``) it
@@ -148,7 +151,8 @@ def training_sampler(
         return simulated
     from casestudy.data.photos import MixedSampler, PhotoPatchSampler
 
-    generic = PhotoPatchSampler([pair.clean for pair in pairs], patch_size, seed)
+    sources = [pair.clean for pair in pairs] if generic_sources is None else list(generic_sources)
+    generic = PhotoPatchSampler(sources, patch_size, seed)
     if generic_fraction == 1.0:
         return generic
     return MixedSampler([(simulated, 1.0 - generic_fraction), (generic, generic_fraction)], seed)
@@ -162,6 +166,7 @@ def training_dataset(
     fresh_noise: bool = True,
     start: int = 0,
     generic_fraction: float = 0.0,
+    generic_sources: Sequence[np.ndarray] | None = None,
 ) -> tf.data.Dataset:
     """An endless, reproducible tf.data stream of (noisy, clean) batches (see :func:`training_sampler`).
 
@@ -172,7 +177,7 @@ def training_dataset(
     """
     import tensorflow as tf
 
-    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction)
+    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources)
     shape = (patch_size, patch_size, 3)
 
     def make(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -192,6 +197,7 @@ def training_batches(
     fresh_noise: bool = True,
     start: int = 0,
     generic_fraction: float = 0.0,
+    generic_sources: Sequence[np.ndarray] | None = None,
     workers: int = 1,
 ) -> Any:
     """The same stream as :func:`training_dataset`, as a ``keras.utils.PyDataset`` of ``steps`` batches.
@@ -202,7 +208,7 @@ def training_batches(
     """
     import keras
 
-    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction)
+    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources)
 
     class _Batches(keras.utils.PyDataset):
         def __len__(self) -> int:

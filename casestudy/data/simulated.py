@@ -419,7 +419,8 @@ def _build(
         manifest["photos"] = {
             capture.photo.name: {"scene": capture.row.scene, "file": capture.photo.path.name,
                                  "sha256": capture.photo.sha256, "author": capture.photo.author,
-                                 "licence": capture.photo.licence, "source": capture.photo.source}
+                                 "licence": capture.photo.licence, "source": capture.photo.source,
+                                 "folder": _portable(capture.photo.path.parent)}
             for capture in extra
         }  # fmt: skip
     write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -470,6 +471,48 @@ def load_capture_settings(root: str | os.PathLike) -> dict[str, CaptureSettings]
         return {name: CaptureSettings.from_dict(entry["settings"]) for name, entry in manifest["captures"].items()}
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{Path(root) / MANIFEST_FILE}: bad capture settings ({error})") from None
+
+
+def _portable(folder: Path) -> str:
+    """A folder as recorded in a manifest: relative to the repository when inside it, so the hash travels."""
+    from casestudy.config import project_root
+
+    folder = folder.resolve()
+    return folder.relative_to(project_root()).as_posix() if folder.is_relative_to(project_root()) else str(folder)
+
+
+def source_photos(root: str | os.PathLike, split: str = "train") -> list[np.ndarray]:
+    """The original, sharp clean photos behind one split's simulated pairs, as uint8 RGB, each once.
+
+    A simulated ground truth went through the camera (lens blur, demosaicing), so it
+    is softer than the photo it came from. A network whose every target is such a
+    ground truth learns to soften whatever it sees; the generic degradations
+    (:func:`casestudy.data.patches.training_sampler`) therefore start from these
+    photos instead: the scenes' bundled photos, and the extra photos of
+    ``casestudy data build --photos`` (checked against the SHA-256 the manifest recorded).
+
+    Raises:
+        ValueError: the manifest names a source this package cannot find, or whose content changed.
+    """
+    from casestudy.config import project_root
+    from casestudy.io import read_image, to_uint8
+
+    manifest = read_manifest(root)
+    sources = sorted({entry["source"]: entry["scene"] for entry in manifest["captures"].values()
+                      if entry.get("split") == split}.items())  # fmt: skip
+    extra = {entry["file"]: entry for entry in manifest.get("photos", {}).values()}
+    photos = []
+    for source, scene in sources:
+        kind, _, name = source.partition(":")
+        if kind != "photos":
+            photos.append(to_uint8(load_scene(scene)))
+            continue
+        entry = extra.get(name)
+        path = project_root() / entry.get("folder", "data/photos") / name if entry else Path(name)
+        if entry is None or not path.is_file() or _sha256(path) != entry["sha256"]:
+            raise ValueError(f"{Path(root) / MANIFEST_FILE}: source photo {path} is missing or not the one it was built from")
+        photos.append(to_uint8(read_image(path)))
+    return photos
 
 
 def _looks_complete(root: Path, profile: Profile) -> bool:
