@@ -23,13 +23,16 @@ def _forward(model: keras.Model) -> Callable[[Any], Any]:
     """``model``'s inference pass as a traced graph, made once per model.
 
     A graph runs about 1.5x faster than calling the model eagerly layer by
-    layer; ``reduce_retracing`` lets one trace serve every image size. No XLA:
+    layer. It is traced once per input shape: a trace generalised to any size
+    (``reduce_retracing``) breaks PRIDNet, whose bilinear upsampling needs known
+    sides (the second image size in a process failed). Tiles come in a few
+    shapes per photo; a data set of one phone's photos in one or two. No XLA:
     it would recompile for every new size and did not help on CPUs we measured.
     """
     if model not in _FORWARD:
         import tensorflow as tf
 
-        _FORWARD[model] = tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+        _FORWARD[model] = tf.function(lambda batch: model(batch, training=False))
     return _FORWARD[model]
 
 
@@ -47,3 +50,14 @@ def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
     noisy = check_noisy(image)
     restored = _forward(model)(noisy[np.newaxis])
     return np.clip(keras.ops.convert_to_numpy(restored)[0], 0.0, 1.0).astype(np.float32)
+
+
+def denoise_batch(model: keras.Model, batch: np.ndarray) -> np.ndarray:
+    """Denoise a ``(N, H, W, 3)`` float32 batch in [0, 1] (tiles of one size); clipped float32 back.
+
+    The batch form of :func:`denoise_image`, used by :mod:`casestudy.tiling`; the
+    input is trusted (the tiler has checked the whole photo once).
+    """
+    batch = np.asarray(batch, dtype=np.float32)
+    restored = _forward(model)(batch)
+    return np.clip(keras.ops.convert_to_numpy(restored), 0.0, 1.0).astype(np.float32)
