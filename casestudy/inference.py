@@ -275,14 +275,17 @@ def network_denoiser(
 
 
 def classical_denoiser(method: str, params_file: str | os.PathLike) -> tuple[Denoiser, str]:
-    """``(denoise(pixels, progress), description)`` for filter ``method``, tuned settings if ``params_file`` has them."""
+    """``(denoise(pixels, progress), description)`` for filter ``method``: tuned settings if saved, else defaults."""
     from casestudy.filters import apply_filter
     from casestudy.tuning import load_filter_params
 
     params_file = Path(params_file)
     saved = load_filter_params(params_file) if params_file.is_file() else {}
     params = saved.get(method, {})
-    source = f"tuned settings from {params_file}" if method in saved else f"default settings (none tuned in {params_file})"
+    if method in saved:
+        source = f"tuned settings from {params_file}"
+    else:
+        source = f"default settings (none tuned in {params_file})"
 
     def denoise(pixels: np.ndarray, progress: bool) -> np.ndarray:
         return apply_filter(method, pixels, **params)
@@ -335,7 +338,8 @@ def plan_jobs(source: str | os.PathLike, target: str | os.PathLike) -> list[tupl
         height, width = io.image_size(photo)
         if height * width > io.MAX_PIXELS:
             raise io.ImageError(
-                f"{photo}: {width}x{height} is over {io.MAX_PIXELS:,} pixels; raise casestudy.io.MAX_PIXELS if intended"
+                f"{photo}: {width}x{height} is over {io.MAX_PIXELS:,} pixels; "
+                "raise casestudy.io.MAX_PIXELS if intended"
             )
     return jobs
 

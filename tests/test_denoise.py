@@ -199,6 +199,7 @@ def test_the_output_may_not_be_the_input(tmp_path: Path, capsys) -> None:
 
 def test_missing_weights_and_unknown_suffixes_are_refused(tmp_path: Path, capsys) -> None:
     source = _camera_jpeg(tmp_path / "photo.jpg")
-    _fails_naming(capsys, "nothing.keras", str(source), str(tmp_path / "o.jpg"), "--weights", str(tmp_path / "nothing.keras"))
+    missing = str(tmp_path / "nothing.keras")
+    _fails_naming(capsys, "nothing.keras", str(source), str(tmp_path / "o.jpg"), "--weights", missing)
     _fails_naming(capsys, "o.webp", str(source), str(tmp_path / "o.webp"), "--method", "nlm")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.jpg"]
