@@ -195,13 +195,29 @@ def _tiff16_bytes(pixels: np.ndarray, exif: Image.Exif | None, icc_profile: byte
     return buffer.getvalue()
 
 
+def _quantise(pixels: np.ndarray, bits: int, rows: int = 256) -> np.ndarray:
+    """Float pixels in [0, 1] to rounded 8- or 16-bit integers, a strip of ``rows`` at a time.
+
+    By strips, the float64 rounding of :func:`casestudy.io.to_uint8` never holds
+    more than a strip: on a 12 MP photo, the whole image in float64 would be 290 MB.
+    """
+    out = np.empty(pixels.shape, dtype=np.uint8 if bits == 8 else np.uint16)
+    for top in range(0, pixels.shape[0], rows):
+        strip = pixels[top : top + rows]
+        if bits == 8:
+            out[top : top + rows] = io.to_uint8(strip)
+        else:
+            out[top : top + rows] = np.clip(np.round(strip.astype(np.float64) * 65535.0), 0, 65535)
+    return out
+
+
 def photo_bytes(pixels: np.ndarray, image_format: str, photo: Photo) -> bytes:
     """Encode denoised ``pixels`` (float in [0, 1]) as ``image_format`` with ``photo``'s metadata.
 
     16 bits per sample when the input had 16 and the format holds them (PNG, TIFF); else 8.
     """
     if photo.bits == 16 and image_format in ("PNG", "TIFF"):
-        samples = np.clip(np.round(np.asarray(pixels, dtype=np.float64) * 65535.0), 0, 65535).astype(np.uint16)
+        samples = _quantise(pixels, 16)
         if image_format == "PNG":
             return png16_bytes(samples, _exif_bytes(photo.exif), photo.icc_profile)
         return _tiff16_bytes(samples, photo.exif, photo.icc_profile)
@@ -218,7 +234,7 @@ def photo_bytes(pixels: np.ndarray, image_format: str, photo: Photo) -> bytes:
     elif image_format == "TIFF":
         options.update(compression="tiff_deflate")
     buffer = _bytes_io.BytesIO()
-    Image.fromarray(io.to_uint8(pixels), mode="RGB").save(buffer, **options)
+    Image.fromarray(_quantise(pixels, 8), mode="RGB").save(buffer, **options)
     return buffer.getvalue()
 
 

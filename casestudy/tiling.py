@@ -43,8 +43,9 @@ from casestudy.filters import check_noisy
 #: Default tile side and overlap, in pixels (rounded up to the network's multiple).
 DEFAULT_TILE = 512
 DEFAULT_OVERLAP = 64
-#: Tiles per forward pass: enough to keep the CPU busy, few enough to bound memory.
-DEFAULT_BATCH = 4
+#: Tiles per forward pass. One keeps a 12 MP photo through laptop-width PRIDNet at 1.5 GB peak (2 tiles: 1.9 GB,
+#: 4: 2.7 GB) for at most ~10 % more time (benchmarks/bench_tiling.py).
+DEFAULT_BATCH = 1
 
 
 @dataclasses.dataclass(frozen=True)

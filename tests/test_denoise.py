@@ -203,3 +203,12 @@ def test_missing_weights_and_unknown_suffixes_are_refused(tmp_path: Path, capsys
     _fails_naming(capsys, "nothing.keras", str(source), str(tmp_path / "o.jpg"), "--weights", missing)
     _fails_naming(capsys, "o.webp", str(source), str(tmp_path / "o.webp"), "--method", "nlm")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.jpg"]
+
+
+def test_quantising_by_strips_matches_whole_image_rounding() -> None:
+    from casestudy.inference import _quantise
+
+    pixels = np.random.default_rng(3).random((10, 7, 3)).astype(np.float32)
+    np.testing.assert_array_equal(_quantise(pixels, 8, rows=3), io.to_uint8(pixels))
+    expected = np.round(pixels.astype(np.float64) * 65535).astype(np.uint16)
+    np.testing.assert_array_equal(_quantise(pixels, 16, rows=4), expected)
