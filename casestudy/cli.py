@@ -48,7 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)"),
     Command("evaluate", "casestudy.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"),
-    Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile", pending="tiled inference issue"),
+    Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile"),
     Command("app", "casestudy.app", "start the local web app", profile=False, pending="web app issue"),
 )
 #: Help lines of the command groups (the first word of several commands).

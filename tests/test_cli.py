@@ -18,7 +18,7 @@ def test_help_lists_every_subcommand() -> None:
         assert f"    {name}" in completed.stdout
 
 
-@pytest.mark.parametrize("command", ["denoise", "app"])
+@pytest.mark.parametrize("command", ["app"])
 def test_commands_of_later_issues_exit_2_with_a_reason(command: str, capsys: pytest.CaptureFixture) -> None:
     assert main([command]) == 2
     assert "not available yet" in capsys.readouterr().err

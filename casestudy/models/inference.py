@@ -36,6 +36,21 @@ def _forward(model: keras.Model) -> Callable[[Any], Any]:
     return _FORWARD[model]
 
 
+def _run(model: keras.Model, batch: np.ndarray) -> Any:
+    """``model`` on a batch through its traced graph, falling back to one trace per size where needed."""
+    try:
+        return _forward(model)(batch)
+    except Exception as error:  # noqa: BLE001 - narrowed below; TensorFlow's error classes load lazily
+        if type(error).__name__ != "OperatorNotAllowedInGraphError":
+            raise
+        # A layer that needs static sizes cannot run in the size-generic graph (PRIDNet files
+        # saved before BilinearUpsampling replaced Keras' bilinear UpSampling2D): trace per size.
+        import tensorflow as tf
+
+        _FORWARD[model] = tf.function(lambda inputs: model(inputs, training=False))
+        return _FORWARD[model](batch)
+
+
 def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
     """Denoise one ``(H, W, 3)`` float image in [0, 1] with ``model``; float32 in [0, 1] back.
 
@@ -48,15 +63,15 @@ def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
             non-finite values, or values outside [0, 1].
     """
     noisy = check_noisy(image)
-    try:
-        restored = _forward(model)(noisy[np.newaxis])
-    except Exception as error:  # noqa: BLE001 - narrowed below; TensorFlow's error classes load lazily
-        if type(error).__name__ != "OperatorNotAllowedInGraphError":
-            raise
-        # A layer that needs static sizes cannot run in the size-generic graph (PRIDNet files
-        # saved before BilinearUpsampling replaced Keras' bilinear UpSampling2D): trace per size.
-        import tensorflow as tf
-
-        _FORWARD[model] = tf.function(lambda batch: model(batch, training=False))
-        restored = _FORWARD[model](noisy[np.newaxis])
+    restored = _run(model, noisy[np.newaxis])
     return np.clip(keras.ops.convert_to_numpy(restored)[0], 0.0, 1.0).astype(np.float32)
+
+
+def denoise_batch(model: keras.Model, batch: np.ndarray) -> np.ndarray:
+    """Denoise a ``(N, H, W, 3)`` float32 batch in [0, 1] (tiles of one size); clipped float32 back.
+
+    The batch form of :func:`denoise_image`, used by :mod:`casestudy.tiling`; the
+    input is trusted (the tiler has checked the whole photo once).
+    """
+    restored = _run(model, np.asarray(batch, dtype=np.float32))
+    return np.clip(keras.ops.convert_to_numpy(restored), 0.0, 1.0).astype(np.float32)
