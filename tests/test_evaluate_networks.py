@@ -165,9 +165,10 @@ def test_cli_refuses_a_lambda_model_and_a_missing_file_in_one_line(
     assert main([*base, "--methods", "noisy,rednet", "--weights", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert f"{tmp_path / 'rednet.keras'}: cannot load this model in safe mode" in err and "Traceback" not in err
-    assert main([*base, "--methods", "noisy,pridnet", "--weights", str(tmp_path)]) == 1
+    missing = tmp_path / "pridnet.keras"  # named explicitly: a folder would fall back to the shipped weights
+    assert main([*base, "--methods", "noisy,pridnet", "--weights", f"pridnet={missing}"]) == 1
     err = capsys.readouterr().err
-    assert f"{tmp_path / 'pridnet.keras'}" in err and "no weights for 'pridnet'" in err
+    assert f"{missing}" in err and "no weights for 'pridnet'" in err
     assert "casestudy train pridnet" in err and "Traceback" not in err
     assert not (tmp_path / "rows.csv").exists()
 

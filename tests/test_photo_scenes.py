@@ -118,3 +118,15 @@ def test_source_photos_are_the_sharp_originals_behind_the_training_pairs(tmp_pat
     write_photo(photo_dir / "lake.png", 9, size=(90, 120))  # the photo changes after the build
     with pytest.raises(ValueError, match="lake.png is missing or not the one it was built from"):
         source_photos(out, "train")
+
+
+def test_a_rebuild_of_the_profile_set_keeps_its_extra_photos(tmp_path: Path, photo_dir: Path, monkeypatch) -> None:
+    from casestudy.data import simulated
+
+    profile = dataclasses.replace(TINY, name="tiny-photos")
+    monkeypatch.setattr(type(profile), "simulated_dir", property(lambda self: tmp_path / "set"))
+    build_dataset(tmp_path / "set", profile, photos=photo_dir, photo_captures=2)
+    monkeypatch.setattr(simulated, "simulator_fingerprint", lambda: "changed")  # the simulator was edited
+    simulated.ensure_dataset(profile)
+    catalogue = load_catalogue(tmp_path / "set")
+    assert catalogue["scene"].isin(["101", "102"]).sum() == 4

@@ -5,7 +5,8 @@
 RUN_DIR is a `casestudy train` run folder (config.json, log.csv, state.json); the checkpoint defaults
 to its best.keras. The card records the run's configuration, schedule, wall time and validation PSNR,
 the photo pool it trained on, the command that retrains it, and the exported model's PSNR and SSIM on
-every test pair of the data set (whole images, the project's metric convention).
+every test pair of the data set and of the unseen-noise check (whole images, the project's metric
+convention); tools/unseen_check.py scores NLM and BM3D on that check for comparison.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, help="default: RUN_DIR/best.keras")
     parser.add_argument("--hardware", default="not recorded")
     parser.add_argument("--data", type=Path, default=project_root() / "data" / "simulated-sidd")
+    parser.add_argument("--check", type=Path, default=project_root() / "data" / "unseen-check",
+                        help="the unseen-noise check (casestudy data unseen); scored too when it exists")  # fmt: skip
     args = parser.parse_args()
     config = json.loads((args.run_dir / "config.json").read_text())
     state = json.loads((args.run_dir / "state.json").read_text())
@@ -108,6 +111,7 @@ def main() -> None:
             "validation": {"psnr": round(float(state["best_val_psnr"]), 3), "epoch": state["best_epoch"],
                            "protocol": "fixed grid of patches of the validation split, mean PSNR"},  # fmt: skip
             "test": test_scores(out, args.data),
+            **({"unseen_check": test_scores(out, args.check)} if args.check.is_dir() else {}),
         },
         "reproduce": reproduce_command(config),
     }

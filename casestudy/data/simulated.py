@@ -541,8 +541,26 @@ def ensure_dataset(profile: Profile) -> Path:
     """
     root = profile.simulated_dir
     if not _looks_complete(root, profile):
-        print(f"Built the {profile.name} simulated data set: {_build(root, profile, None)}")
+        photos, captures = _photos_of(root)
+        report = _build(root, profile, None, photos=photos, photo_captures=captures)
+        print(f"Built the {profile.name} simulated data set: {report}")
     return root
+
+
+def _photos_of(root: Path) -> tuple[Path | None, int | None]:
+    """The extra-photo folder (and captures per photo) a set was built with, so a rebuild keeps them."""
+    from casestudy.config import project_root
+
+    try:
+        entries = list(read_manifest(root).get("photos", {}).values())
+    except (FileNotFoundError, ValueError):
+        return None, None
+    if not entries:
+        return None, None
+    folder = project_root() / entries[0].get("folder", "data/photos")
+    scenes = [entry["scene"] for entry in entries]
+    captures = sum(1 for entry in read_manifest(root)["captures"].values() if entry["scene"] in scenes)
+    return folder, max(1, captures // len(entries))
 
 
 # --------------------------------------------------------------------------- command line
