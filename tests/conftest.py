@@ -18,6 +18,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import fakes` under
 from fakes import make_pair_tree  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def smoke_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The smoke profile's simulated data set, built once per test session (about a second)."""
+    from casestudy.config import get_profile
+    from casestudy.data.simulated import build_dataset
+
+    root = tmp_path_factory.mktemp("data") / "smoke"
+    build_dataset(root, get_profile("smoke"))
+    return root
+
+
 @pytest.fixture
 def pair_tree(tmp_path: Path) -> Callable[..., Path]:
     """A factory: ``pair_tree("nind", n=4, scenes=2)`` -> the root of a fresh fake tree."""

@@ -22,8 +22,6 @@ keras = pytest.importorskip("keras")
 
 from casestudy import evaluate as E  # noqa: E402
 from casestudy.cli import main  # noqa: E402
-from casestudy.config import get_profile  # noqa: E402
-from casestudy.data.simulated import build_dataset  # noqa: E402
 from casestudy.evaluate import PARAMETERS_COLUMN, EvalContext, evaluate, summarize  # noqa: E402
 from casestudy.models import MODELS, ModelLoadError, build_model, resolve_weights  # noqa: E402
 from casestudy.report import format_table  # noqa: E402
@@ -36,13 +34,6 @@ def _zero_last_layer(model: keras.Model) -> keras.Model:
     last = [layer for layer in model.layers if layer.weights][-1]
     last.set_weights([np.zeros_like(weight) for weight in last.get_weights()])
     return model
-
-
-@pytest.fixture(scope="module")
-def smoke_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("data") / "smoke"
-    build_dataset(root, get_profile("smoke"))
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -22,20 +22,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from casestudy.config import get_profile, project_root
-from casestudy.data.simulated import build_dataset
+from casestudy.config import project_root
 from casestudy.training import precision as precision_module
 from casestudy.training.checkpoint import STATE_ENTRY, CheckpointError, read_state, remove_temporaries
 
 CHILD = Path(__file__).resolve().parent / "train_child.py"
 SMOKE = dict(profile="smoke", precision="float32", checkpoint_minutes=None, verbose=0)
-
-
-@pytest.fixture(scope="module")
-def smoke_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("data") / "smoke"
-    build_dataset(root, get_profile("smoke"))
-    return root
 
 
 @pytest.fixture(scope="module")
