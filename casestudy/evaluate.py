@@ -49,6 +49,7 @@ import numpy as np
 from casestudy.data.pairs import iter_pairs
 from casestudy.filters import FILTERS, FilterSpec
 from casestudy.metrics import MetricInputError, psnr, ssim
+from casestudy.registry import Registry
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
     import pandas as pd
@@ -185,15 +186,12 @@ class NetworkMethod(Method):
 
 
 #: Every method :func:`evaluate` knows, by name, in the order tables list them.
-METHODS: dict[str, Method] = {}
+METHODS: Registry[Method] = Registry("method", UnknownMethodError)
 
 
 def register_method(method: Method, replace: bool = False) -> Method:
     """Add ``method`` to :data:`METHODS` (``replace=True`` to swap one already registered)."""
-    if method.name in METHODS and not replace:
-        raise ValueError(f"a method named {method.name!r} is already registered")
-    METHODS[method.name] = method
-    return method
+    return METHODS.register(method.name, method, replace)
 
 
 def default_methods() -> list[str]:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from casestudy.metrics import check_image
+from casestudy.registry import Registry
 
 #: Grid sizes every filter offers: a few points for smoke runs, a real range for a search.
 GRID_SIZES = ("small", "full")
@@ -400,15 +401,12 @@ class FilterSpec:
 
 
 #: Every classical filter, by name, in the order tables list them.
-FILTERS: dict[str, FilterSpec] = {}
+FILTERS: Registry[FilterSpec] = Registry("filter", FilterInputError)
 
 
 def register_filter(spec: FilterSpec) -> FilterSpec:
     """Add a filter to :data:`FILTERS` (a name may be registered once)."""
-    if spec.name in FILTERS:
-        raise ValueError(f"a filter named {spec.name!r} is already registered")
-    FILTERS[spec.name] = spec
-    return spec
+    return FILTERS.register(spec.name, spec)
 
 
 def get_filter(name: str) -> FilterSpec:
@@ -417,10 +415,7 @@ def get_filter(name: str) -> FilterSpec:
     Raises:
         FilterInputError: an unknown name; the message lists the known ones.
     """
-    try:
-        return FILTERS[name]
-    except KeyError:
-        raise FilterInputError(f"unknown filter {name!r}; known filters: {', '.join(FILTERS)}") from None
+    return FILTERS.lookup(name)
 
 
 def apply_filter(name: str, noisy: np.ndarray, **params: Any) -> np.ndarray:

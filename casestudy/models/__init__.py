@@ -22,6 +22,7 @@ import keras
 from casestudy.config import PROFILES, Profile, get_profile
 from casestudy.models import layers as _layers  # noqa: F401 - registers the custom layers for loading
 from casestudy.models import mwcnn, pridnet, rednet
+from casestudy.registry import Registry
 
 
 class ModelLoadError(ValueError):
@@ -61,15 +62,12 @@ class ModelSpec:
 
 
 #: Every network, by name, in the order tables list them.
-MODELS: dict[str, ModelSpec] = {}
+MODELS: Registry[ModelSpec] = Registry("model")
 
 
 def register_model(spec: ModelSpec) -> ModelSpec:
     """Add a network to :data:`MODELS` (a name may be registered once)."""
-    if spec.name in MODELS:
-        raise ValueError(f"a model named {spec.name!r} is already registered")
-    MODELS[spec.name] = spec
-    return spec
+    return MODELS.register(spec.name, spec)
 
 
 def get_model_spec(name: str) -> ModelSpec:
@@ -78,10 +76,7 @@ def get_model_spec(name: str) -> ModelSpec:
     Raises:
         ValueError: an unknown name; the message lists the known ones.
     """
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}") from None
+    return MODELS.lookup(name)
 
 
 def build_model(name: str, width: int | None = None, profile: Profile | str | None = None) -> keras.Model:
