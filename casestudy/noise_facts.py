@@ -8,7 +8,9 @@
   independent samples and its distance fluctuates more.
 * :func:`iso_slope_table`: per phone, the dB of noisy-input PSNR lost per ISO
   doubling, fitted on a data set's pairs, next to the simulator model's value
-  (:func:`casestudy.camera.noise.db_per_iso_doubling`; -3 dB for shot noise).
+  (:func:`casestudy.camera.noise.db_per_iso_doubling`; -3 dB for shot noise);
+  :func:`profile_db_per_iso_doubling` does the same for any ``(iso, beta1, beta2)``
+  table, e.g. the iPhone's reported profile (``IP_REPORTED``, introduced in ``01_data_tour.ipynb``).
 * :func:`nlf_at_levels`: a noise level function read at chosen intensities,
   with the ratio of its largest to smallest value, so prose about "how much
   stronger" comes from the data.
@@ -22,7 +24,7 @@ Introduced in ``03_eda_pixels.ipynb`` and ``04_classical_filters.ipynb``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -137,6 +139,32 @@ def iso_slope_table(pairs: pd.DataFrame, value: str = "noisy_psnr", group: str =
             }
         )
     return pd.DataFrame(records)
+
+
+def profile_db_per_iso_doubling(profile: Mapping[str, Sequence[float]], signal: float | None = None) -> float:
+    """dB of raw signal-to-noise ratio lost per ISO doubling of a noise table ``{"iso", "beta1", "beta2"}``.
+
+    The same fit as :func:`casestudy.camera.noise.db_per_iso_doubling` (variance
+    ``beta1 * signal + beta2`` at each tabulated ISO, its dB fitted against log2(ISO),
+    negated), for a table that is not the simulator's, such as the iPhone's
+    reported profile. ``signal`` defaults to the simulator's reference signal.
+
+    Raises:
+        ValueError: missing keys, lengths that differ, fewer than two ISOs or a non-positive signal.
+    """
+    from casestudy.camera.noise import REFERENCE_SIGNAL
+
+    signal = REFERENCE_SIGNAL if signal is None else float(signal)
+    if not signal > 0:
+        raise ValueError(f"signal must be positive, got {signal!r}")
+    for key in ("iso", "beta1", "beta2"):
+        if key not in profile:
+            raise ValueError(f"the noise table has no {key!r} entry")
+    iso, beta1, beta2 = (np.asarray(profile[key], dtype=np.float64) for key in ("iso", "beta1", "beta2"))
+    if not iso.shape == beta1.shape == beta2.shape or np.unique(iso).size < 2:
+        raise ValueError("need iso, beta1 and beta2 of equal length with at least two distinct ISOs")
+    variance = beta1 * signal + beta2
+    return float(-np.polyfit(np.log2(iso), 10 * np.log10(variance), 1)[0])
 
 
 def nlf_at_levels(

@@ -82,3 +82,15 @@ def test_iso_slope_table_recovers_a_known_slope_per_phone():
     assert table.loc["IP", "db_per_doubling"] == pytest.approx(0.0, abs=1e-9)
     assert table.loc["GP", "model_db_per_doubling"] < -2.5 and table.loc["IP", "model_db_per_doubling"] < -2.5
     assert table.loc["all", "images"] == 20 and table.loc["GP", "iso_max"] == 1600
+
+
+def test_profile_db_per_iso_doubling_of_shot_noise_flat_and_simulated_profiles() -> None:
+    from casestudy.camera.noise import IP_REPORTED, NLF_TABLE, db_per_iso_doubling
+    from casestudy.noise_facts import profile_db_per_iso_doubling
+
+    shot = {"iso": [100, 200, 400], "beta1": [1e-3, 2e-3, 4e-3], "beta2": [0.0, 0.0, 0.0]}
+    assert profile_db_per_iso_doubling(shot) == pytest.approx(-10 * np.log10(2), abs=1e-9)
+    assert profile_db_per_iso_doubling(IP_REPORTED) == pytest.approx(0.0, abs=0.2)
+    assert profile_db_per_iso_doubling(NLF_TABLE["S6"]) == pytest.approx(db_per_iso_doubling("S6"), abs=1e-9)
+    with pytest.raises(ValueError, match="two distinct ISOs"):
+        profile_db_per_iso_doubling({"iso": [100], "beta1": [1e-3], "beta2": [0.0]})
