@@ -1,10 +1,10 @@
-"""PSNR, SSIM and MSE under one documented convention: the SIDD benchmark's.
+"""PSNR, SSIM and MSE under one documented convention.
 
 The original case study computed SSIM with scikit-image's defaults (a 7x7
 uniform window) and a data range taken from each *prediction*, so its SSIM
 numbers cannot be compared with any paper. Every score in this project goes
-through this module instead, with the convention of the SIDD benchmark and the
-papers that report on it (Wang et al. 2004's reference MATLAB code):
+through this module instead, with Wang et al. 2004's Gaussian-window SSIM at a
+fixed data range (the setting of ``tf.image.ssim``):
 
 * images are float arrays in [0, 1], shape (H, W, C) or (H, W); the two images
   of a pair must have the same shape;
@@ -16,6 +16,9 @@ papers that report on it (Wang et al. 2004's reference MATLAB code):
   separately and the channel scores are averaged. The SSIM map is averaged
   over the pixels whose window lies inside the image, so both sides must be at
   least 11 pixels. This matches ``tf.image.ssim(max_val=1.0)`` to about 1e-5.
+  It is not SIDD's benchmark script: MATLAB's ``ssim`` on an H x W x 3 array
+  treats it as one 3-D volume (a 3-D Gaussian window across the channels), so
+  its numbers differ slightly from our per-channel mean.
 
 Inputs are checked before anything is computed: integer images (``uint8``
 would silently give PSNR on a 0..255 scale), NaN or infinite values, values
@@ -111,8 +114,8 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
 def psnr(reference: np.ndarray, test: np.ndarray) -> float:
     """Peak signal-to-noise ratio in dB with data range 1.0 (``inf`` for identical images).
 
-    Computed on the whole image (all channels pooled), like ``tf.image.psnr`` and
-    the SIDD benchmark; averaging over a data set is done on the dB values.
+    Computed on the whole image (all channels pooled), like ``tf.image.psnr``;
+    averaging over a data set is done on the dB values.
     """
     error = mse(reference, test)
     if error == 0.0:
