@@ -106,6 +106,27 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
+    """A temporary path beside ``path`` (ending in ``suffix``) to write by name; renamed onto ``path`` on success.
+
+    For writers that want a file name rather than a handle (``model.save`` wants one
+    ending in ``.keras``). The file is synced to disk before the rename.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}{suffix}")
+    try:
+        yield temporary
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write a text file atomically (UTF-8)."""
     with atomic_write(path, "w") as handle:

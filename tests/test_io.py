@@ -369,3 +369,19 @@ def test_to_uint8_rounds_clips_and_passes_uint8_through() -> None:
     assert io.to_uint8(np.array([-1.0, 0.0, 0.5 / 255, 1.49 / 255, 1.0, 2.0])).tolist() == [0, 0, 0, 1, 255, 255]
     levels = np.arange(256, dtype=np.uint8)
     assert io.to_uint8(levels) is levels
+
+
+def test_atomic_path_renames_on_success_and_leaves_nothing_on_failure(tmp_path) -> None:
+    from casestudy.io import atomic_path
+
+    target = tmp_path / "model.keras"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target, ".part.keras") as temporary:
+            temporary.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
+    with atomic_path(target, ".part.keras") as temporary:
+        assert temporary.parent == tmp_path and temporary.name.endswith(".part.keras")
+        temporary.write_text("new")
+    assert target.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]

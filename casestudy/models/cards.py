@@ -68,14 +68,11 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, width:
     if shapes != [tuple(w.shape) for w in model.get_weights()]:
         raise ValueError(f"{checkpoint}: its weights do not fit {trained.name} at width {width}")
     model.set_weights(trained.get_weights())
+    from casestudy.io import atomic_path
+
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.stem}.tmp.keras")
-    try:
+    with atomic_path(out, ".tmp.keras") as temporary:
         model.save(temporary)
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
     keras.backend.clear_session()
     return out
 

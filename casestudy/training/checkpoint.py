@@ -30,20 +30,13 @@ class CheckpointError(ValueError):
 
 def save_checkpoint(model: Any, path: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Save ``model`` (with its optimizer) and ``state`` to ``path`` atomically; return the path."""
+    from casestudy.io import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}{TEMP_SUFFIX}")
-    try:
+    with atomic_path(path, TEMP_SUFFIX) as temporary:
         model.save(temporary)
         with zipfile.ZipFile(temporary, "a") as archive:
             archive.writestr(STATE_ENTRY, json.dumps(state, indent=1))
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
     return path
 
 
