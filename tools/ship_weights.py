@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from casestudy.data.catalogue import load_catalogue
 from casestudy.data.pairs import iter_pairs
 from casestudy.metrics import psnr, ssim
 from casestudy.models import MODELS, load_model
-from casestudy.models.cards import export_weights, write_card
+from casestudy.models.cards import card_path, export_weights, write_card
 from casestudy.models.inference import denoise_image
 
 TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--epochs",
@@ -32,9 +32,16 @@ TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--ep
                "precision": "--precision", "learning_rate": "--lr", "seed": "--seed"}  # fmt: skip
 
 
-def reproduce_command(config: dict) -> str:
+def reproduce_command(config: dict, previous: dict | None = None) -> str:
+    """The commands that retrain the weights; a fine-tuned run starts from the previous stage's."""
     flags = " ".join(f"{flag} {config[key]}" for key, flag in TRAIN_FLAGS.items())
     backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""
+    if previous is not None:
+        name = config["model"]
+        return (
+            f"{previous['reproduce']} && {backend}casestudy train {name} --profile {config['profile']} {flags} "
+            f"--init-weights weights/{name}.keras --run-dir RUN2 && python tools/ship_weights.py RUN2"
+        )
     return (
         f"casestudy data build --profile {config['profile']} --photos data/photos && "
         f"{backend}casestudy train {config['model']} --profile {config['profile']} {flags} --run-dir RUN && "
@@ -73,8 +80,20 @@ def main() -> None:
         log = list(csv.DictReader(handle))
     name = config["model"]
     out = project_root() / "weights" / f"{name}.keras"
-    export_weights(args.checkpoint or args.run_dir / "best.keras", out, width=int(config["width"]))
+    previous = None
+    if config.get("init_weights"):  # a fine-tuning stage: keep the card of the weights it started from
+        previous = json.loads(card_path(out).read_text())
+        if previous.get("sha256") != config["init_weights"]["sha256"]:
+            print(f"note: {args.run_dir} started from a file with SHA-256 {config['init_weights']['sha256'][:12]}..., "
+                  f"{card_path(out).name} describes {previous['sha256'][:12]}... (check they hold the same weights)",
+                  file=sys.stderr)  # fmt: skip
+    export_weights(args.checkpoint or args.run_dir / "best.keras", out, width=int(config["width"]))  # the shipped epoch's
     model = load_model(out)
+    checkpoint = args.checkpoint or args.run_dir / "best.keras"
+    if checkpoint.name == "best.keras":
+        shipped_epoch = {"psnr": round(float(state["best_val_psnr"]), 3), "epoch": state["best_epoch"], "checkpoint": "best"}
+    else:  # the last checkpoint: the last epoch's score
+        shipped_epoch = {"psnr": round(float(log[-1]["val_psnr"]), 3), "epoch": int(log[-1]["epoch"]), "checkpoint": "last"}
     pool = json.loads((project_root() / "data" / "photos" / "photos.json").read_text())
     photos = pool["photos"] if isinstance(pool, dict) else pool
     card = {
@@ -108,13 +127,17 @@ def main() -> None:
             "seed": config["seed"],
         },
         "scores": {
-            "validation": {"psnr": round(float(state["best_val_psnr"]), 3), "epoch": state["best_epoch"],
-                           "protocol": "fixed grid of patches of the validation split, mean PSNR"},  # fmt: skip
+            "validation": {**shipped_epoch, "protocol": "fixed grid of patches of the validation split, mean PSNR"},
             "test": test_scores(out, args.data),
             **({"unseen_check": test_scores(out, args.check)} if args.check.is_dir() else {}),
         },
-        "reproduce": reproduce_command(config),
+        "reproduce": reproduce_command(config, previous),
     }
+    if previous is not None:
+        card["training"]["initialised_from"] = {
+            "file_sha256": config["init_weights"]["sha256"],
+            **{key: previous[key] for key in ("sha256", "training", "scores")},
+        }
     print(write_card(out, card))
 
 
