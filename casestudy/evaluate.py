@@ -242,7 +242,8 @@ def evaluate(
     Args:
         catalogue: the catalogue (:func:`casestudy.data.catalogue.load_catalogue`).
         methods: names from :data:`METHODS` (a list or ``"a,b"``); ``None``: :func:`default_methods`.
-        split: ``"train"``, ``"val"`` or ``"test"``.
+        split: ``"train"``, ``"val"``, ``"test"``, or ``"all"`` (every pair: a folder used
+            only as a test set).
         max_images: at most this many images, spread over the scenes; ``None``: all.
         context: what the methods may need to get ready, passed to every method's
             ``prepare``: the tuned filter settings (``EvalContext(params={filter name:
@@ -269,7 +270,7 @@ def evaluate(
     missing = [column for column in (*META_COLUMNS, "noisy_path", "clean_path") if column not in catalogue.columns]
     if missing:
         raise ValueError(f"the catalogue lacks the column(s) {missing}")
-    rows = catalogue[catalogue["split"] == split]
+    rows = catalogue if split == "all" else catalogue[catalogue["split"] == split]
     if rows.empty:
         counts = ", ".join(f"{name}: {count}" for name, count in catalogue["split"].value_counts().items())
         raise ValueError(f"the {split!r} split has no images ({counts or 'empty catalogue'}); choose another split")
@@ -373,7 +374,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "NAME=FILE or NAME=FOLDER per network, or one .keras file when one network is evaluated "
         "(default: weights/<name>.keras)",
     )
-    parser.add_argument("--split", default="test", choices=("train", "val", "test"), help="split to score (default: test)")
+    parser.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
+                        help="split to score (default: test); 'all' scores every pair of the folder, with filter "
+                        "settings from --params or tuned on the profile's simulated set, never on the scored images")
     parser.add_argument("--out", metavar="CSV", help="per-image rows (default: reports/evaluate-<data>-<split>.csv)")
     parser.add_argument("--max-images", type=int, metavar="N", help="at most N images (default: the profile's)")
     parser.add_argument(
@@ -412,19 +415,30 @@ def run_cli(args: argparse.Namespace) -> int:
         print("note: --weights ignored, no network among the methods", file=sys.stderr)
     data_dir = resolve_data_dir(args.data, profile)
     catalogue = load_catalogue(data_dir, layout=args.layout, seed=profile.seed)
-    params_path = Path(args.params) if args.params else filter_params_path(data_dir)
+    tuning_catalogue, tuning_dir = catalogue, data_dir
+    if args.split == "all" and not args.params:
+        # Every pair is scored, so none may tune the filters: their settings come from the simulated set.
+        from casestudy.data.simulated import ensure_dataset
+
+        tuning_dir = ensure_dataset(profile)
+        tuning_catalogue = load_catalogue(tuning_dir, seed=profile.seed)
+    params_path = Path(args.params) if args.params else filter_params_path(tuning_dir)
     params: dict[str, dict[str, Any]] = load_filter_params(params_path) if params_path.is_file() else {}
     untuned = [name for name in names if name in FILTERS and name not in params]
+    if any(name in FILTERS for name in names) and tuning_dir != data_dir:
+        print(f"filter settings from {params_path} (tuned on {tuning_dir}, not on the scored images)", file=sys.stderr)
     if untuned and args.tune:
         print(
-            f"tuning {', '.join(untuned)} on the validation split ({profile.filter_search} grid, "
+            f"tuning {', '.join(untuned)} on the validation split of {tuning_dir} ({profile.filter_search} grid, "
             f"at most {profile.tuning_max_images} images) -> {params_path}",
             file=sys.stderr,
         )
-        params.update(tune_filters(catalogue, untuned, profile, path=params_path, progress=args.progress))
+        params.update(tune_filters(tuning_catalogue, untuned, profile, path=params_path, progress=args.progress))
     elif untuned:
         print(f"no saved settings for {', '.join(untuned)}: using their defaults", file=sys.stderr)
-    max_images = args.max_images if args.max_images is not None else profile.eval_max_images
+    max_images = args.max_images if args.max_images is not None else (
+        None if args.split == "all" else profile.eval_max_images
+    )
     rows = evaluate(
         catalogue,
         names,

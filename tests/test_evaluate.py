@@ -25,7 +25,7 @@ from casestudy.evaluate import (
 from casestudy.filters import FILTERS
 from casestudy.io import read_image, write_png
 from casestudy.metrics import psnr
-from casestudy.tuning import load_filter_params
+from casestudy.tuning import load_filter_params, save_filter_params
 
 SCENES = {"s1": "train", "s2": "val", "s3": "test", "s4": "test"}
 
@@ -215,3 +215,33 @@ def test_cli_empty_split_is_a_one_line_error(tmp_path: Path, capsys: pytest.Capt
 
 
 # --------------------------------------------------------------------------- saving rows
+
+
+def test_cli_split_all_scores_every_pair_with_settings_tuned_elsewhere(
+    folders_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    params = tmp_path / "params.json"
+    save_filter_params(params, {"nlm": {"h_factor": 1.0, "patch_size": 5, "patch_distance": 6}})
+    out = tmp_path / "all.csv"
+    argv = ["evaluate", "--profile", "smoke", "--data", str(folders_tree), "--methods", "noisy,nlm",
+            "--split", "all", "--params", str(params), "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    rows = pd.read_csv(out)
+    assert rows["instance"].nunique() == 5 and len(rows) == 10  # every pair, not only the test split
+    assert len(set(rows["split"])) > 1
+    assert "tuning" not in capsys.readouterr().err
+    assert load_filter_params(params) == {"nlm": {"h_factor": 1.0, "patch_size": 5, "patch_distance": 6}}
+
+
+def test_split_all_tunes_on_the_simulated_set_not_on_the_scored_folder(
+    folders_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, smoke_data: Path
+) -> None:
+    from casestudy.data import simulated
+
+    monkeypatch.setattr(simulated, "ensure_dataset", lambda profile: smoke_data)
+    monkeypatch.setattr("casestudy.tuning.reports_dir", lambda: tmp_path)  # tuned settings stay out of the repository
+    argv = ["evaluate", "--profile", "smoke", "--data", str(folders_tree), "--methods", "noisy,gaussian",
+            "--split", "all", "--out", str(tmp_path / "all.csv")]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"on the validation split of {smoke_data}" in err and "not on the scored images" in err
