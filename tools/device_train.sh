@@ -6,7 +6,10 @@
 # Builds the laptop data set with the photo pool (data/photos) as extra training scenes, then trains
 # REDNet, MWCNN and PRIDNet side by side on the one GPU, each killed after MINUTES at the latest; a
 # killed run keeps its last checkpoint (written every minute) and resumes with the same command.
-# Each run folder ends up as OUT_DIR/<model>.tar. Needs keras, and this package's dependencies.
+# Each run's float32 best weights come back as OUT_DIR/<model>.keras (no optimizer state: a device's
+# files come back only up to 16 MiB each) and the rest of its run folder as OUT_DIR/<model>.tar.
+# Then, here: python tools/ship_weights.py RUN_DIR --checkpoint OUT_DIR/<model>.keras.
+# Needs keras, and this package's dependencies.
 set -uo pipefail
 out=${1:?usage: tools/device_train.sh OUT_DIR [MINUTES]}
 minutes=${2:-7}
@@ -34,5 +37,7 @@ done
 wait
 for model in rednet mwcnn pridnet; do
   tail -3 "$out/$model.log"
-  tar -C runs -cf "$out/$model.tar" "$model-device"
+  python3 -c "from casestudy.models.cards import export_weights; import sys; export_weights(*sys.argv[1:3], int(sys.argv[3]))" \
+    "runs/$model-device/best.keras" "$out/$model.keras" "${width[$model]}"
+  tar -C runs -cf "$out/$model.tar" --exclude='*.keras' "$model-device"
 done

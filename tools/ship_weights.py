@@ -90,7 +90,7 @@ def main() -> None:
     export_weights(args.checkpoint or args.run_dir / "best.keras", out, width=int(config["width"]))  # the shipped epoch's
     model = load_model(out)
     checkpoint = args.checkpoint or args.run_dir / "best.keras"
-    if checkpoint.name == "best.keras":
+    if "last" not in checkpoint.name:  # best.keras, or the best exported on a device (tools/device_train.sh)
         shipped_epoch = {"psnr": round(float(state["best_val_psnr"]), 3), "epoch": state["best_epoch"], "checkpoint": "best"}
     else:  # the last checkpoint: the last epoch's score
         shipped_epoch = {"psnr": round(float(log[-1]["val_psnr"]), 3), "epoch": int(log[-1]["epoch"]), "checkpoint": "last"}
