@@ -25,7 +25,6 @@ import contextlib
 import io as _io
 import logging
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -79,33 +78,6 @@ def _bomb(path: Path, error: Exception) -> ImageError:
     return ImageError(f"{path}: over the pixel limit of {MAX_PIXELS:,} (Pillow: {error})")
 
 
-def _current_umask() -> int:
-    """The process umask (read by setting and restoring it: the os module offers no getter)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return umask
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
-    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        # mkstemp creates the file owner-only (0600); give it the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_current_umask())
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
     """A temporary path beside ``path`` (ending in ``suffix``) to write by name; renamed onto ``path`` on success.
@@ -125,6 +97,14 @@ def atomic_path(path: str | os.PathLike, suffix: str) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
+    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    with atomic_path(path, ".part") as temporary:
+        with open(temporary, mode) as handle:
+            yield handle
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
