@@ -5,7 +5,7 @@
 * :mod:`casestudy.plots.results`: figures of what denoisers do and score, for
   every registered method alike (classical filters now, networks next), each
   method drawn in its own colour (:func:`casestudy.plots.results.method_colour`);
-* training curves will get a module of their own beside these two.
+* :mod:`casestudy.plots.training`: learning curves of training runs.
 
 This package holds what they share: one figure idiom (:func:`new_figure`,
 :func:`label_axes`) and one image grid (:func:`image_grid`). Notebooks carry no
