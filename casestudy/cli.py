@@ -49,7 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)"),
     Command("evaluate", "casestudy.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"),
     Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile"),
-    Command("app", "casestudy.app", "start the local web app", profile=False, pending="web app issue"),
+    Command("app", "casestudy.app", "start the local web app (Streamlit, on localhost)", profile=False),
 )
 #: Help lines of the command groups (the first word of several commands).
 GROUPS = {"data": "build the embedded data set, or summarise any data set"}

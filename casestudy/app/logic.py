@@ -1,0 +1,404 @@
+"""What the web app does, without the web: decode an upload with limits, summarise its EXIF, denoise, encode.
+
+The Streamlit script (:mod:`casestudy.app.streamlit_app`) only lays out widgets
+and calls these plain functions, so everything that can go wrong with a photo
+is tested here without a browser, and ``09_deployment.ipynb`` calls the same
+functions inside JupyterLab:
+
+* :func:`decode_upload` turns the bytes of an uploaded file into a
+  :class:`~casestudy.inference.Photo` (upright pixels, EXIF, ICC profile), after
+  checking, in this order, the byte size, that the file is an image of an
+  accepted format (PNG, JPEG, TIFF: found from the content, not the name), and
+  the pixel count from the header, before a single pixel is decoded: a
+  decompression bomb (a small file that claims a huge image) is refused there.
+  Every refusal is an :class:`UploadError` whose message names the file and says
+  what to do.
+* :func:`exif_summary` picks the camera, ISO, exposure, aperture and date out of the EXIF.
+* :func:`load_method` prepares a denoiser once (a network loaded from its
+  ``.keras`` file in Keras safe mode, or a classical filter with its tuned
+  settings); :func:`run_method` runs it, a network tile by tile with a callback
+  after each batch of tiles (the app's progress bar).
+* :func:`crop_window`, :func:`zoom` and :func:`preview` make the synchronised
+  before/after views; :func:`scores` gives PSNR and SSIM against a clean reference.
+* :func:`encode_download` writes the result in the upload's format with its EXIF and ICC profile.
+
+Introduced in ``09_deployment.ipynb``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io as _bytes_io
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from casestudy import io
+from casestudy.inference import CLASSICAL, NETWORKS, Photo, photo_bytes, read_photo
+from casestudy.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
+
+#: Largest upload accepted, in megabytes (a 12 MP phone JPEG is 3-8 MB, a 12 MP 8-bit PNG 20-35 MB).
+MAX_UPLOAD_MB = 64
+#: Largest photo accepted, in pixels (48 MP sensors exist; one float32 copy of such a photo is 0.6 GB,
+#: and the app holds a few). Far below :data:`casestudy.io.MAX_PIXELS`, which serves batch jobs.
+MAX_PIXELS = 48_000_000
+#: File formats accepted, as Pillow names them (MPO: the multi-picture JPEG some phones write).
+FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}
+#: MIME types of the downloads.
+MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}
+#: Every method the app offers, in the order of its menu, with the label shown.
+METHOD_LABELS = {"nlm": "NLM", "bm3d": "BM3D", "rednet": "REDNet", "mwcnn": "MWCNN", "pridnet": "PRIDNet"}
+#: The method selected when the app opens: NLM, because the shipped networks still fall short of it
+#: on noise unlike their training data (README, "Shipped weights").
+DEFAULT_METHOD = "nlm"
+
+Progress = Callable[[int, int], None]
+
+
+class UploadError(ValueError):
+    """An uploaded file the app refuses; the message names the file and the problem."""
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+@dataclasses.dataclass
+class Upload:
+    """A decoded upload.
+
+    Attributes:
+        name: the file name as uploaded, reduced to a safe base name.
+        image_format: ``"PNG"``, ``"JPEG"`` or ``"TIFF"``.
+        photo: upright float32 pixels with the EXIF and ICC profile to write back.
+        digest: SHA-256 of the bytes (the app's key for "same photo, same result").
+    """
+
+    name: str
+    image_format: str
+    photo: Photo
+    digest: str
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """The photo's ``(H, W, 3)`` float32 pixels in [0, 1]."""
+        return self.photo.pixels
+
+
+def safe_name(name: str) -> str:
+    """``name`` without folders and with only letters, digits, ``.``, ``_`` and ``-`` (``"upload"`` if nothing is left)."""
+    base = re.split(r"[\\/]", str(name))[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")
+    return cleaned[:120] or "upload"
+
+
+def sniff_format(data: bytes, name: str, max_pixels: int = MAX_PIXELS) -> tuple[str, int, int]:
+    """``(format, width, height)`` of an image's bytes, from its header only; nothing is decoded.
+
+    Raises:
+        UploadError: not an image, a format other than PNG, JPEG or TIFF, or more than ``max_pixels``.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(_bytes_io.BytesIO(data)) as image:
+                image_format, (width, height) = image.format or "", image.size
+    except Image.DecompressionBombError as error:
+        raise UploadError(f"{name}: the image claims more pixels than this app accepts ({error})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise UploadError(
+            f"{name}: not a readable image ({type(error).__name__}); upload a PNG, JPEG or TIFF photo"
+        ) from None
+    if image_format not in FORMATS:
+        raise UploadError(f"{name}: a {image_format or 'unknown'} image; the app takes PNG, JPEG or TIFF photos")
+    if width * height > max_pixels:
+        raise UploadError(
+            f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the app's limit of "
+            f"{max_pixels / 1e6:g}; downscale it, or use `casestudy denoise` for very large photos"
+        )
+    return ("JPEG" if image_format == "MPO" else image_format), width, height
+
+
+def decode_upload(
+    data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_MB * 2**20, max_pixels: int = MAX_PIXELS
+) -> Upload:
+    """Check and decode an uploaded photo: size, format, pixel count (from the header), then the pixels.
+
+    The pixels are read by :func:`casestudy.inference.read_photo` (the reader of
+    ``casestudy denoise``): EXIF orientation applied, EXIF and ICC profile kept,
+    16-bit PNGs at full depth.
+
+    Raises:
+        UploadError: an empty file, more than ``max_bytes``, not a PNG/JPEG/TIFF image,
+            more than ``max_pixels``, or a file that fails to decode (truncated, corrupted,
+            transparent, an unsupported mode); the message names ``name``.
+    """
+    shown = safe_name(name)
+    if not data:
+        raise UploadError(f"{shown}: the file is empty")
+    if len(data) > max_bytes:
+        raise UploadError(
+            f"{shown}: {len(data) / 2**20:.1f} MB is over the app's upload limit of {max_bytes / 2**20:g} MB"
+        )
+    image_format, _, _ = sniff_format(data, shown, max_pixels)
+    with tempfile.TemporaryDirectory(prefix="casestudy-upload-") as folder:
+        path = Path(folder) / f"upload{FORMATS[image_format]}"
+        path.write_bytes(data)
+        try:
+            photo = read_photo(path)
+        except (io.ImageError, OSError, ValueError) as error:
+            message = str(error).replace(str(path), shown)
+            if not message.startswith(shown):
+                message = f"{shown}: {message}"
+            raise UploadError(message) from None
+    return Upload(shown, image_format, photo, hashlib.sha256(data).hexdigest())
+
+
+# --------------------------------------------------------------------------- EXIF
+
+_IFD0 = {"make": 0x010F, "model": 0x0110}
+_EXIF_IFD = 0x8769
+_SUB = {"exposure": 0x829A, "aperture": 0x829D, "iso": 0x8827, "taken": 0x9003}
+
+
+def _exposure(seconds: Any) -> str:
+    value = float(seconds)
+    if value <= 0:
+        return str(seconds)
+    if value < 1:
+        return f"1/{round(1 / value)} s"
+    return f"{Fraction(value).limit_denominator(10)} s"
+
+
+def exif_summary(exif: Image.Exif | None) -> dict[str, str]:
+    """The camera's settings as text: ``camera``, ``ISO``, ``exposure``, ``aperture``, ``taken`` (those present).
+
+    Exposure reads ``"1/250 s"`` below a second, aperture ``"f/2.8"``.
+    """
+    if exif is None:
+        return {}
+    summary: dict[str, str] = {}
+    make = str(exif.get(_IFD0["make"], "")).strip("\x00 ")
+    model = str(exif.get(_IFD0["model"], "")).strip("\x00 ")
+    camera = model if model.lower().startswith(make.lower()) else f"{make} {model}".strip()
+    if camera:
+        summary["camera"] = camera
+    sub = exif.get_ifd(_EXIF_IFD)
+    iso = sub.get(_SUB["iso"])
+    if isinstance(iso, tuple):  # some cameras write several values
+        iso = iso[0] if iso else None
+    if iso:
+        summary["ISO"] = str(int(iso))
+    if sub.get(_SUB["exposure"]):
+        summary["exposure"] = _exposure(sub[_SUB["exposure"]])
+    if sub.get(_SUB["aperture"]):
+        summary["aperture"] = f"f/{float(sub[_SUB['aperture']]):.1f}"
+    if sub.get(_SUB["taken"]):
+        summary["taken"] = str(sub[_SUB["taken"]]).strip("\x00 ")
+    return summary
+
+
+# --------------------------------------------------------------------------- denoising
+
+
+@dataclasses.dataclass
+class Method:
+    """A denoiser ready to run: ``model`` for a network (``None`` for a filter), ``params`` for a filter."""
+
+    name: str
+    description: str
+    model: Any = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The name shown in menus (``"REDNet"``)."""
+        return METHOD_LABELS[self.name]
+
+
+def load_method(
+    name: str, weights: str | os.PathLike | None = None, params_file: str | os.PathLike | None = None
+) -> Method:
+    """Prepare method ``name`` once: a network's weights loaded in Keras safe mode, or a filter's settings.
+
+    Args:
+        weights: a network's ``.keras`` file or a folder holding ``<name>.keras``
+            (default: the shipped ``weights/``); ignored for filters.
+        params_file: tuned filter settings (default: the laptop set's
+            ``reports/filter_params-*.json`` if saved, else the filters' defaults).
+
+    Raises:
+        ValueError: an unknown method.
+        casestudy.models.ModelLoadError: missing weights, a file that does not load in
+            safe mode, or one that holds another network.
+    """
+    if name in NETWORKS:
+        from casestudy.models import ModelLoadError, load_model, weights_path
+
+        file = weights_path(name, weights)
+        model = load_model(file)  # safe_mode=True: no arbitrary code from the file
+        if model.name != name:
+            raise ModelLoadError(f"{file}: holds a {model.name!r} network, not {name!r}")
+        return Method(name, f"{METHOD_LABELS[name]}: weights {file.name}, loaded in Keras safe mode", model=model)
+    if name in CLASSICAL:
+        from casestudy.config import get_profile
+        from casestudy.tuning import filter_params_path, load_filter_params
+
+        file = Path(params_file) if params_file else filter_params_path(get_profile("laptop").simulated_dir)
+        saved = load_filter_params(file) if file.is_file() else {}
+        if name in saved:
+            return Method(name, f"{METHOD_LABELS[name]}: settings tuned in {file.name}", params=dict(saved[name]))
+        return Method(name, f"{METHOD_LABELS[name]}: default settings (no tuned settings saved)")
+    raise ValueError(f"unknown method {name!r}; the app offers {', '.join(METHOD_LABELS)}")
+
+
+def tile_count(method: Method, height: int, width: int, tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP) -> int:
+    """How many tiles :func:`run_method` sends through a network for an ``height x width`` photo (1 for a filter)."""
+    if method.model is None:
+        return 1
+    from casestudy.models import get_model_spec
+    from casestudy.tiling import plan_tiles, tile_geometry
+
+    size, shared = tile_geometry(tile, overlap, get_model_spec(method.name).multiple)
+    return len(plan_tiles(height, width, size, shared))
+
+
+def run_method(
+    method: Method,
+    pixels: np.ndarray,
+    *,
+    tile: int = DEFAULT_TILE,
+    overlap: int = DEFAULT_OVERLAP,
+    on_progress: Progress | None = None,
+) -> np.ndarray:
+    """Denoise ``(H, W, 3)`` float pixels in [0, 1] with ``method``; float32 in [0, 1] back.
+
+    A network runs tile by tile (:func:`casestudy.tiling.denoise_tiled`), so memory
+    stays bounded on large photos, and ``on_progress(done, total)`` is called after
+    every tile; a filter sees the whole photo and reports ``(1, 1)`` when done.
+    """
+    report = on_progress or (lambda done, total: None)
+    if method.model is None:
+        from casestudy.filters import apply_filter
+
+        result = apply_filter(method.name, pixels, **method.params)
+        report(1, 1)
+        return result
+    from casestudy.models import get_model_spec
+    from casestudy.models.inference import denoise_batch
+    from casestudy.tiling import denoise_tiled
+
+    total = tile_count(method, pixels.shape[0], pixels.shape[1], tile, overlap)
+    done = 0
+    report(0, total)
+
+    def batch(stack: np.ndarray) -> np.ndarray:
+        nonlocal done
+        restored = denoise_batch(method.model, stack)
+        done += len(stack)
+        report(done, total)
+        return restored
+
+    multiple = get_model_spec(method.name).multiple
+    return denoise_tiled(batch, pixels, tile_size=tile, overlap=overlap, multiple=multiple)
+
+
+# --------------------------------------------------------------------------- views and scores
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """A crop: rows ``top:bottom``, columns ``left:right``."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+def crop_window(height: int, width: int, centre_y: float, centre_x: float, size: int) -> Window:
+    """A square crop of ``size`` pixels centred at fractions ``(centre_y, centre_x)`` of the photo, kept inside it.
+
+    The same window is applied to the noisy and the denoised photo, so the two
+    zoomed views always show the same pixels. ``size`` is cut to the photo's shorter side.
+    """
+    side = max(1, min(int(size), height, width))
+    fy, fx = (min(max(float(value), 0.0), 1.0) for value in (centre_y, centre_x))
+    top = min(max(round(fy * height - side / 2), 0), height - side)
+    left = min(max(round(fx * width - side / 2), 0), width - side)
+    return Window(top, top + side, left, left + side)
+
+
+def zoom(image: np.ndarray, window: Window, display: int = 512) -> np.ndarray:
+    """The crop ``window`` of ``image`` enlarged by pixel repetition to about ``display`` pixels (never shrunk).
+
+    Pixel repetition, not interpolation: the zoom shows the noise and what the
+    denoiser did to it, not a smoothed version of either.
+    """
+    crop = image[window.top : window.bottom, window.left : window.right]
+    factor = max(1, display // max(crop.shape[:2]))
+    return np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
+
+
+def preview(image: np.ndarray, max_side: int = 1600) -> np.ndarray:
+    """``image`` as uint8, shrunk (area-averaged) so that its longer side is at most ``max_side``, for display."""
+    pixels = io.to_uint8(image)
+    height, width = pixels.shape[:2]
+    scale = max_side / max(height, width)
+    if scale >= 1:
+        return pixels
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
+
+
+def scores(reference: np.ndarray, noisy: np.ndarray, denoised: np.ndarray, name: str = "reference") -> dict[str, dict[str, float]]:
+    """PSNR (dB) and SSIM of the noisy and the denoised photo against a clean ``reference``.
+
+    Raises:
+        UploadError: a reference of another size than the photo (the message gives both).
+    """
+    from casestudy.metrics import MetricInputError, psnr, ssim
+
+    if reference.shape != noisy.shape:
+        raise UploadError(
+            f"{name}: the reference is {reference.shape[1]}x{reference.shape[0]} but the photo is "
+            f"{noisy.shape[1]}x{noisy.shape[0]}; upload the clean photo of the same scene at the same size"
+        )
+    try:
+        return {
+            label: {"PSNR": psnr(reference, image), "SSIM": ssim(reference, image)}
+            for label, image in (("noisy", noisy), ("denoised", denoised))
+        }
+    except MetricInputError as error:
+        raise UploadError(f"{name}: cannot be scored ({error})") from None
+
+
+# --------------------------------------------------------------------------- the download
+
+
+@dataclasses.dataclass(frozen=True)
+class Download:
+    """A file to hand back: its bytes, its name and MIME type."""
+
+    data: bytes
+    file_name: str
+    mime: str
+
+
+def encode_download(pixels: np.ndarray, upload: Upload, method: str) -> Download:
+    """The denoised ``pixels`` in the upload's format, with its EXIF and ICC profile, named ``<name>-<method>.<ext>``.
+
+    Encoded by :func:`casestudy.inference.photo_bytes`, as ``casestudy denoise``
+    writes files: orientation 1 (the pixels are upright), 16-bit PNGs stay 16-bit.
+    """
+    data = photo_bytes(pixels, upload.image_format, upload.photo)
+    stem = Path(upload.name).stem or "photo"
+    return Download(data, f"{stem}-{method}{FORMATS[upload.image_format]}", MIME[upload.image_format])

@@ -1,0 +1,163 @@
+"""The web app end to end in a real browser: `casestudy app` served, driven by headless Chromium through Playwright.
+
+Debian's ``chromium`` package is driven through ``executable_path`` (Playwright's
+own browser download is not needed). The test is skipped, with the reason, only
+where Playwright or a Chromium binary is not installed; ``make test`` installs both
+where it can. ``CASESTUDY_CHROMIUM`` names another Chromium binary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _bytes_io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from casestudy import io
+
+ROOT = Path(__file__).resolve().parents[1]
+CAMERA = {"Make": "Apple", "Model": "iPhone 7", "ISOSpeedRatings": 800, "ExposureTime": 1 / 60}
+#: Seconds to wait for the server to answer, and for the page to show a result.
+START_TIMEOUT = 90
+PAGE_TIMEOUT = 60_000
+
+
+def _chromium() -> str | None:
+    candidates = [os.environ.get("CASESTUDY_CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"]
+    for candidate in filter(None, candidates):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+pytest.importorskip("streamlit", reason="Streamlit is not installed")
+CHROMIUM = _chromium()
+if CHROMIUM is None:
+    pytest.skip(
+        "no Chromium binary (apt-get install chromium, or set CASESTUDY_CHROMIUM); `make test` installs it as root",
+        allow_module_level=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``casestudy app`` on a free port, in its own process group; its URL once it answers (its log is printed)."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("app") / "server.log"
+    log = open(log_path, "wb")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "casestudy.cli", "app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"the app exited early:\n{log_path.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the app did not answer on {url} within {START_TIMEOUT} s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the CLI and the Streamlit server it started
+        try:
+            process.wait(timeout=10)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # a server still finishing a script run
+            process.wait()
+            log.close()
+            print(f"--- the app's log ({log_path}):\n{log_path.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT)
+        sync_api.expect.set_options(timeout=PAGE_TIMEOUT)
+        page.goto(server)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _photo(path: Path) -> Path:
+    """A seeded noisy 72x104 JPEG with a camera's EXIF."""
+    rng = np.random.default_rng(13)
+    pixels = np.full((72, 104, 3), 120.0)
+    pixels[:, 52:] = 190.0
+    pixels = np.clip(pixels + rng.normal(0, 18, pixels.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path, exif=io.make_exif(CAMERA), quality=95)
+    return path
+
+
+def _photo_input(page):
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your photo")
+    return uploader.locator('input[type="file"]')
+
+
+def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page, tmp_path: Path) -> None:
+    sync_api.expect(page.get_by_text("Upload a noisy photo to begin.")).to_be_visible()
+    _photo_input(page).set_input_files(str(_photo(tmp_path / "street.jpg")))
+
+    # The camera's EXIF is shown; the denoised image and its download appear.
+    sync_api.expect(page.get_by_text("iPhone 7").first).to_be_visible()
+    sync_api.expect(page.get_by_text("Denoised (NLM)")).to_be_visible()
+    button = page.get_by_role("button", name="Download street-nlm.jpg")
+    with page.expect_download() as info:
+        button.click()
+    downloaded = Path(info.value.path()).read_bytes()
+    with Image.open(_bytes_io.BytesIO(downloaded)) as image:
+        assert image.format == "JPEG" and image.size == (104, 72)
+        assert image.getexif()[0x0110] == "iPhone 7"
+        image.load()
+
+    # A network, chosen in the menu, is loaded (in safe mode) and run tile by tile.
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").click()
+    page.get_by_role("option", name="REDNet").click()
+    sync_api.expect(page.get_by_text("Denoised (REDNet)")).to_be_visible()
+    sync_api.expect(page.get_by_text("loaded in Keras safe mode")).to_be_visible()
+    sync_api.expect(page.get_by_role("button", name="Download street-rednet.jpg")).to_be_visible()
+
+    # A text file named like a photo is refused with the app's message, not a traceback.
+    fake = tmp_path / "holiday.png"
+    fake.write_text("this is not a photo")
+    _photo_input(page).set_input_files(str(fake))
+    alert = page.get_by_text("holiday.png: not a readable image")
+    sync_api.expect(alert).to_be_visible()
+    assert page.get_by_text("Traceback").count() == 0
