@@ -127,6 +127,13 @@ def sniff_format(data: bytes, name: str, max_pixels: int = MAX_PIXELS) -> tuple[
     return ("JPEG" if image_format == "MPO" else image_format), width, height
 
 
+def _size(count: int) -> str:
+    """A byte count for people: ``"12.3 MB"``, ``"4 kB"``, ``"17 bytes"``."""
+    if count >= 2**20:
+        return f"{count / 2**20:.1f} MB"
+    return f"{count / 1024:.0f} kB" if count >= 1024 else f"{count} bytes"
+
+
 def decode_upload(
     data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_MB * 2**20, max_pixels: int = MAX_PIXELS
 ) -> Upload:
@@ -146,7 +153,7 @@ def decode_upload(
         raise UploadError(f"{shown}: the file is empty")
     if len(data) > max_bytes:
         raise UploadError(
-            f"{shown}: {len(data) / 2**20:.1f} MB is over the app's upload limit of {max_bytes / 2**20:g} MB"
+            f"{shown}: {_size(len(data))} is over the app's upload limit of {_size(max_bytes)}"
         )
     image_format, _, _ = sniff_format(data, shown, max_pixels)
     with tempfile.TemporaryDirectory(prefix="casestudy-upload-") as folder:

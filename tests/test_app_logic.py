@@ -1,0 +1,279 @@
+"""The web app's logic without a browser: uploads and their limits, EXIF, methods, crops, scores, the download."""
+
+from __future__ import annotations
+
+import io as _bytes_io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+keras = pytest.importorskip("keras")
+
+from fakes import truncate, write_png16  # noqa: E402
+
+from casestudy import io  # noqa: E402
+from casestudy.app import logic  # noqa: E402
+from casestudy.app.logic import UploadError, Window  # noqa: E402
+from casestudy.filters import apply_filter  # noqa: E402
+from casestudy.models import ModelLoadError, build_model  # noqa: E402
+from casestudy.tiling import denoise_tiled_model  # noqa: E402
+from casestudy.tuning import save_filter_params  # noqa: E402
+
+CAMERA = {"Make": "Apple", "Model": "iPhone 7", "ISOSpeedRatings": 800, "ExposureTime": 1 / 250, "FNumber": 1.8}
+ORIENTATION = 0x0112
+
+
+def _pixels(height: int = 40, width: int = 60, seed: int = 0) -> np.ndarray:
+    """Seeded noisy uint8 pixels: dark left half, bright right half."""
+    pixels = np.full((height, width, 3), 190.0)
+    pixels[:, : width // 2] = 50.0
+    return np.clip(pixels + np.random.default_rng(seed).normal(0, 12, pixels.shape), 0, 255).astype(np.uint8)
+
+
+def _encoded(pixels: np.ndarray, image_format: str, **options) -> bytes:
+    buffer = _bytes_io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def _camera_jpeg(orientation: int = 1) -> bytes:
+    exif = io.make_exif(CAMERA)
+    exif[ORIENTATION] = orientation
+    return _encoded(_pixels(), "JPEG", exif=exif, quality=95)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width x height`` but whose pixel data is a few bytes: a decompression bomb's shape."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def test_a_camera_jpeg_is_decoded_with_its_exif_summarised() -> None:
+    upload = logic.decode_upload(_camera_jpeg(), "IMG_0001.JPG")
+    assert (upload.name, upload.image_format, upload.pixels.shape) == ("IMG_0001.JPG", "JPEG", (40, 60, 3))
+    assert upload.pixels.dtype == np.float32
+    assert logic.exif_summary(upload.photo.exif) == {
+        "camera": "Apple iPhone 7", "ISO": "800", "exposure": "1/250 s", "aperture": "f/1.8",
+    }  # fmt: skip
+
+
+def test_an_upload_is_turned_upright_as_its_exif_orientation_says() -> None:
+    upload = logic.decode_upload(_camera_jpeg(orientation=6), "turned.jpg")
+    assert upload.pixels.shape == (60, 40, 3)
+    # Orientation 6 turns the photo a quarter clockwise: the dark left half becomes the top half.
+    assert upload.pixels[:30].mean() + 0.3 < upload.pixels[30:].mean()
+
+
+def test_the_same_bytes_give_the_same_digest_and_other_bytes_another() -> None:
+    first, again = logic.decode_upload(_camera_jpeg(), "a.jpg"), logic.decode_upload(_camera_jpeg(), "b.jpg")
+    assert first.digest == again.digest
+    assert logic.decode_upload(_camera_jpeg(orientation=3), "a.jpg").digest != first.digest
+
+
+def test_png_and_tiff_are_accepted_and_a_16_bit_png_keeps_its_depth(tmp_path: Path) -> None:
+    pixels = _pixels()
+    assert logic.decode_upload(_encoded(pixels, "PNG"), "p.png").image_format == "PNG"
+    tiff = logic.decode_upload(_encoded(pixels, "TIFF"), "t.tif")
+    assert tiff.image_format == "TIFF"
+    np.testing.assert_array_equal(io.to_uint8(tiff.pixels), pixels)
+    deep = np.random.default_rng(1).integers(0, 65536, (12, 16, 3), dtype=np.uint16)
+    upload = logic.decode_upload(write_png16(tmp_path / "deep.png", deep).read_bytes(), "deep.png")
+    assert upload.photo.bits == 16
+    np.testing.assert_array_equal(np.round(upload.pixels.astype(np.float64) * 65535).astype(np.uint16), deep)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty.png: the file is empty"),
+        (b"GIF87a but not really", "empty.png: not a readable image"),
+        (b"%PDF-1.4 a document", "empty.png: not a readable image"),
+    ],
+)
+def test_files_that_are_not_images_are_refused_by_name(data: bytes, message: str) -> None:
+    with pytest.raises(UploadError, match=message):
+        logic.decode_upload(data, "empty.png")
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "BMP", "WEBP"])
+def test_images_of_other_formats_are_refused(image_format: str) -> None:
+    with pytest.raises(UploadError, match=f"frame.x: a {image_format} image; the app takes PNG, JPEG or TIFF"):
+        logic.decode_upload(_encoded(_pixels(), image_format), "frame.x")
+
+
+def test_an_upload_over_the_byte_limit_is_refused_before_it_is_read() -> None:
+    data = _camera_jpeg()
+    with pytest.raises(UploadError, match=r"big.jpg: \d kB is over the app's upload limit of 1 kB"):
+        logic.decode_upload(data, "big.jpg", max_bytes=1024)
+    assert logic.decode_upload(data, "big.jpg", max_bytes=len(data)).pixels.shape == (40, 60, 3)
+
+
+def test_a_header_over_the_pixel_limit_is_refused_before_decoding() -> None:
+    # 8000 x 7000 = 56 MP claimed by 100 bytes: the header check refuses it (a decode would fail on the data).
+    with pytest.raises(UploadError, match=r"bomb.png: 8000x7000 is 56\.0 megapixels, over the app's limit of 48"):
+        logic.decode_upload(_png_header_only(8000, 7000), "bomb.png")
+    with pytest.raises(UploadError, match=r"small.jpg: 60x40 is 0\.0 megapixels, over the app's limit of 0\.001"):
+        logic.decode_upload(_camera_jpeg(), "small.jpg", max_pixels=1000)
+
+
+def test_a_decompression_bomb_beyond_pillows_own_limit_is_refused() -> None:
+    with pytest.raises(UploadError, match="huge.png: the image claims more pixels than this app accepts"):
+        logic.decode_upload(_png_header_only(100_000, 100_000), "huge.png")
+
+
+def test_a_truncated_photo_is_refused_naming_the_upload_not_a_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(_encoded(_pixels(200, 300), "JPEG", quality=95))
+    with pytest.raises(UploadError, match=r"^cut\.jpg: corrupted or truncated image") as caught:
+        logic.decode_upload(truncate(path).read_bytes(), "cut.jpg")
+    assert "casestudy-upload" not in str(caught.value)
+
+
+def test_a_transparent_png_is_refused_with_the_reason() -> None:
+    rgba = np.dstack([_pixels(), np.full((40, 60), 128, dtype=np.uint8)])
+    with pytest.raises(UploadError, match="glass.png: image has transparent pixels"):
+        logic.decode_upload(_encoded(rgba, "PNG"), "glass.png")
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [("../../etc/passwd", "passwd"), ("C:\\Users\\me\\IMG 1 (2).jpg", "IMG_1_2_.jpg"), ("...", "upload"), ("", "upload")],
+)
+def test_upload_names_lose_folders_and_odd_characters(name: str, safe: str) -> None:
+    assert logic.safe_name(name) == safe
+
+
+# --------------------------------------------------------------------------- EXIF
+
+
+def test_exif_summary_of_nothing_is_empty_and_exposures_read_naturally() -> None:
+    assert logic.exif_summary(None) == {}
+    assert logic.exif_summary(Image.Exif()) == {}
+    long = io.make_exif({"Make": "Canon", "Model": "Canon EOS 5D", "ExposureTime": 2.5})
+    assert logic.exif_summary(long) == {"camera": "Canon EOS 5D", "exposure": "5/2 s"}
+    assert logic.exif_summary(io.make_exif({"ExposureTime": 1 / 30}))["exposure"] == "1/30 s"
+
+
+# --------------------------------------------------------------------------- methods
+
+
+@pytest.fixture(scope="module")
+def rednet_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained smoke-width REDNet saved to .keras (fast to load and run)."""
+    keras.utils.set_random_seed(13)
+    path = tmp_path_factory.mktemp("weights") / "rednet.keras"
+    build_model("rednet", profile="smoke").save(path)
+    return path
+
+
+def test_a_network_is_loaded_in_safe_mode_and_runs_tile_by_tile_reporting_each(rednet_file: Path) -> None:
+    method = logic.load_method("rednet", rednet_file)
+    assert method.model.name == "rednet" and "safe mode" in method.description
+    noisy = _pixels(100, 150).astype(np.float32) / 255
+    calls: list[tuple[int, int]] = []
+    result = logic.run_method(method, noisy, tile=64, overlap=16, on_progress=lambda *call: calls.append(call))
+    total = logic.tile_count(method, 100, 150, tile=64, overlap=16)
+    assert total == 2 * 3  # starts every 48 px: rows 0, 48; columns 0, 48, 96
+    assert calls == [(done, total) for done in range(total + 1)]
+    np.testing.assert_allclose(result, denoise_tiled_model(method.model, noisy, 64, 16), atol=1e-6)
+
+
+def test_weights_of_another_network_or_with_code_are_refused(tmp_path: Path, rednet_file: Path) -> None:
+    with pytest.raises(ModelLoadError, match="holds a 'rednet' network, not 'mwcnn'"):
+        logic.load_method("mwcnn", rednet_file)
+    inputs = keras.Input((None, None, 3))
+    unsafe = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs), name="rednet")
+    unsafe.save(tmp_path / "rednet.keras")
+    with pytest.raises(ModelLoadError, match="cannot load this model in safe mode"):
+        logic.load_method("rednet", tmp_path / "rednet.keras")
+
+
+def test_a_filter_uses_its_tuned_settings_when_saved_and_reports_one_step(tmp_path: Path) -> None:
+    params = tmp_path / "filter_params.json"
+    save_filter_params(params, {"nlm": {"h_factor": 0.6, "patch_size": 3, "patch_distance": 4}})
+    method = logic.load_method("nlm", params_file=params)
+    assert method.params == {"h_factor": 0.6, "patch_size": 3, "patch_distance": 4}
+    assert method.model is None and "tuned in filter_params.json" in method.description
+    noisy = _pixels().astype(np.float32) / 255
+    calls: list[tuple[int, int]] = []
+    result = logic.run_method(method, noisy, on_progress=lambda *call: calls.append(call))
+    np.testing.assert_array_equal(result, apply_filter("nlm", noisy, **method.params))
+    assert calls == [(1, 1)]
+    assert "default settings" in logic.load_method("bm3d", params_file=tmp_path / "none.json").description
+
+
+def test_an_unknown_method_is_refused_with_the_menu() -> None:
+    with pytest.raises(ValueError, match="unknown method 'gaussian'; the app offers nlm, bm3d, rednet, mwcnn, pridnet"):
+        logic.load_method("gaussian")
+
+
+# --------------------------------------------------------------------------- views and scores
+
+
+@pytest.mark.parametrize(
+    ("centre", "size", "window"),
+    [
+        ((0.5, 0.5), 40, Window(30, 70, 80, 120)),
+        ((0.0, 0.0), 40, Window(0, 40, 0, 40)),
+        ((1.0, 1.0), 40, Window(60, 100, 160, 200)),
+        ((0.5, 0.9), 500, Window(0, 100, 100, 200)),  # cut to the shorter side, kept inside
+    ],
+)
+def test_the_crop_window_is_centred_and_kept_inside_the_photo(centre, size: int, window: Window) -> None:
+    assert logic.crop_window(100, 200, *centre, size) == window
+
+
+def test_zoom_repeats_pixels_and_preview_shrinks_only_large_images() -> None:
+    image = np.arange(100 * 200 * 3, dtype=np.float32).reshape(100, 200, 3) / (100 * 200 * 3)
+    zoomed = logic.zoom(image, Window(10, 50, 20, 60), display=512)
+    assert zoomed.shape == (480, 480, 3)  # 40 px crop, 12 x
+    np.testing.assert_array_equal(zoomed[::12, ::12], image[10:50, 20:60])
+    np.testing.assert_array_equal(logic.preview(image), io.to_uint8(image))
+    large = logic.preview(np.zeros((1000, 3000, 3), dtype=np.float32), max_side=1600)
+    assert large.shape == (533, 1600, 3) and large.dtype == np.uint8
+
+
+def test_scores_against_the_reference_and_a_reference_of_another_size_is_refused() -> None:
+    clean = _pixels(seed=3).astype(np.float64) / 255
+    noisy = np.clip(clean + 0.05, 0, 1)
+    table = logic.scores(clean, noisy, clean)
+    assert table["denoised"] == {"PSNR": float("inf"), "SSIM": pytest.approx(1.0)}
+    assert table["noisy"]["PSNR"] < 30
+    with pytest.raises(UploadError, match="clean.png: the reference is 30x20 but the photo is 60x40"):
+        logic.scores(clean[:20, :30], noisy, clean, "clean.png")
+
+
+# --------------------------------------------------------------------------- the download
+
+
+@pytest.mark.parametrize(("image_format", "suffix", "mime"), [("JPEG", ".jpg", "image/jpeg"), ("PNG", ".png", "image/png"), ("TIFF", ".tif", "image/tiff")])
+def test_the_download_keeps_the_uploads_format_and_camera(image_format: str, suffix: str, mime: str) -> None:
+    data = _encoded(_pixels(), image_format, exif=io.make_exif(CAMERA))
+    upload = logic.decode_upload(data, f"night{suffix}")
+    download = logic.encode_download(upload.pixels, upload, "nlm")
+    assert (download.file_name, download.mime) == (f"night-nlm{suffix}", mime)
+    with Image.open(_bytes_io.BytesIO(download.data)) as image:
+        assert image.format == image_format and image.size == (60, 40)
+        assert image.getexif()[0x0110] == "iPhone 7"
+        if image_format != "JPEG":
+            np.testing.assert_array_equal(np.asarray(image), io.to_uint8(upload.pixels))
+
+
+def test_a_16_bit_png_downloads_as_16_bit(tmp_path: Path) -> None:
+    deep = np.random.default_rng(2).integers(0, 65536, (12, 16, 3), dtype=np.uint16)
+    upload = logic.decode_upload(write_png16(tmp_path / "deep.png", deep).read_bytes(), "deep.png")
+    download = logic.encode_download(upload.pixels, upload, "rednet")
+    (tmp_path / download.file_name).write_bytes(download.data)
+    assert io.bit_depth(tmp_path / "deep-rednet.png") == 16
+    np.testing.assert_array_equal(np.round(io.read_image(tmp_path / "deep-rednet.png") * 65535).astype(np.uint16), deep)
