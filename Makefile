@@ -1,6 +1,7 @@
 # The two commands of the README, and a few helpers.
 #   make demo   set up, build the embedded data set, run the whole case study (laptop profile)
-#   make test   set up, run the unit tests and every notebook in the smoke profile
+#   make test   set up, run the unit tests (with the web app in a real browser) and every notebook (smoke profile)
+#   make app    serve the web app on http://127.0.0.1:8501 (HOST=0.0.0.0 PORT=8080 to change)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PROFILE ?= laptop
 
-.PHONY: venv demo test unit notebooks lab bench data refresh clean
+.PHONY: venv demo test unit browser notebooks lab app bench data refresh clean
 
 # The virtualenv is (re)installed whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -24,14 +25,24 @@ demo: venv
 
 test: unit notebooks
 
-unit: venv
+unit: venv browser
 	$(BIN)/python -m pytest tests
+
+# Debian's Chromium for tests/test_app_browser.py (apt-get as root or with sudo); where it cannot be
+# installed the script says why and the browser test is skipped with that reason.
+browser:
+	@bash tools/install_chromium.sh
 
 notebooks: venv
 	CASESTUDY_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/00_index.ipynb
+
+HOST ?= 127.0.0.1
+PORT ?= 8501
+app: venv
+	$(BIN)/casestudy app --host $(HOST) --port $(PORT)
 
 data: venv
 	$(BIN)/casestudy data build --profile $(PROFILE)
