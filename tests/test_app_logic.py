@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io as _bytes_io
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,16 +42,6 @@ def _camera_jpeg(orientation: int = 1) -> bytes:
     exif = io.make_exif(CAMERA)
     exif[ORIENTATION] = orientation
     return _encoded(_pixels(), "JPEG", exif=exif, quality=95)
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims ``width x height`` but whose pixel data is a few bytes: a decompression bomb's shape."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
 
 
 # --------------------------------------------------------------------------- uploads
@@ -122,14 +110,14 @@ def test_an_upload_over_the_byte_limit_is_refused_before_it_is_read() -> None:
 def test_a_header_over_the_pixel_limit_is_refused_before_decoding() -> None:
     # 8000 x 7000 = 56 MP claimed by 100 bytes: the header check refuses it (a decode would fail on the data).
     with pytest.raises(UploadError, match=r"bomb.png: 8000x7000 is 56\.0 megapixels, over the app's limit of 48"):
-        logic.decode_upload(_png_header_only(8000, 7000), "bomb.png")
+        logic.decode_upload(logic.header_only_png(8000, 7000), "bomb.png")
     with pytest.raises(UploadError, match=r"small.jpg: 60x40 is 0\.0 megapixels, over the app's limit of 0\.001"):
         logic.decode_upload(_camera_jpeg(), "small.jpg", max_pixels=1000)
 
 
 def test_a_decompression_bomb_beyond_pillows_own_limit_is_refused() -> None:
     with pytest.raises(UploadError, match="huge.png: the image claims more pixels than this app accepts"):
-        logic.decode_upload(_png_header_only(100_000, 100_000), "huge.png")
+        logic.decode_upload(logic.header_only_png(100_000, 100_000), "huge.png")
 
 
 def test_a_truncated_photo_is_refused_naming_the_upload_not_a_temporary_file(tmp_path: Path) -> None:
@@ -277,3 +265,15 @@ def test_a_16_bit_png_downloads_as_16_bit(tmp_path: Path) -> None:
     (tmp_path / download.file_name).write_bytes(download.data)
     assert io.bit_depth(tmp_path / "deep-rednet.png") == 16
     np.testing.assert_array_equal(np.round(io.read_image(tmp_path / "deep-rednet.png") * 65535).astype(np.uint16), deep)
+
+
+def test_before_after_figure_shows_the_same_crop_of_both() -> None:
+    from casestudy.app.notebook import before_after_figure
+
+    noisy = _pixels().astype(np.float32) / 255
+    figure = before_after_figure(noisy, 1 - noisy, Window(0, 20, 10, 30), "NLM")
+    shown = [axes.images[0].get_array() for axes in figure.axes if axes.images]
+    factor = shown[0].shape[0] // 20  # zoomed by pixel repetition
+    np.testing.assert_allclose(shown[0][::factor, ::factor], noisy[0:20, 10:30], atol=1e-6)
+    np.testing.assert_allclose(shown[1], 1 - shown[0], atol=1e-6)
+    assert "20-pixel crop before and after NLM" in figure._suptitle.get_text()

@@ -169,6 +169,23 @@ def decode_upload(
     return Upload(shown, image_format, photo, hashlib.sha256(data).hexdigest())
 
 
+def header_only_png(width: int, height: int) -> bytes:
+    """A PNG of a few hundred bytes whose header claims ``width x height`` pixels: a decompression bomb's shape.
+
+    What the pixel limit of :func:`decode_upload` is there to refuse before any
+    decoding; used by the tests and shown in ``09_deployment.ipynb``.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    pixels = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
 # --------------------------------------------------------------------------- EXIF
 
 _IFD0 = {"make": 0x010F, "model": 0x0110}
