@@ -116,24 +116,25 @@ def page(server: str) -> Iterator[object]:
         browser.close()
 
 
-def _photo(path: Path) -> Path:
-    """A seeded noisy 72x104 JPEG with a camera's EXIF."""
-    rng = np.random.default_rng(13)
-    pixels = np.full((72, 104, 3), 120.0)
-    pixels[:, 52:] = 190.0
-    pixels = np.clip(pixels + rng.normal(0, 18, pixels.shape), 0, 255).astype(np.uint8)
-    Image.fromarray(pixels).save(path, exif=io.make_exif(CAMERA), quality=95)
+def _photo(path: Path, clean_path: Path) -> Path:
+    """A seeded noisy 72x104 JPEG with a camera's EXIF, and its clean reference as a PNG."""
+    clean = np.full((72, 104, 3), 120, dtype=np.uint8)
+    clean[:, 52:] = 190
+    Image.fromarray(clean).save(clean_path)
+    noise = np.random.default_rng(13).normal(0, 18, clean.shape)
+    noisy = np.clip(clean + noise, 0, 255).astype(np.uint8)
+    Image.fromarray(noisy).save(path, exif=io.make_exif(CAMERA), quality=95)
     return path
 
 
-def _photo_input(page):
-    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your photo")
+def _file_input(page, label: str):
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
     return uploader.locator('input[type="file"]')
 
 
 def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page, tmp_path: Path) -> None:
     sync_api.expect(page.get_by_text("Upload a noisy photo to begin.")).to_be_visible()
-    _photo_input(page).set_input_files(str(_photo(tmp_path / "street.jpg")))
+    _file_input(page, "Your photo").set_input_files(str(_photo(tmp_path / "street.jpg", tmp_path / "clean.png")))
 
     # The camera's EXIF is shown; the denoised image and its download appear.
     sync_api.expect(page.get_by_text("iPhone 7").first).to_be_visible()
@@ -147,6 +148,12 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
         assert image.getexif()[0x0110] == "iPhone 7"
         image.load()
 
+    # The clean reference gives PSNR and SSIM of the noisy and the denoised photo.
+    _file_input(page, "Clean reference").set_input_files(str(tmp_path / "clean.png"))
+    sync_api.expect(page.get_by_text("Against your clean reference")).to_be_visible()
+    sync_api.expect(page.get_by_role("columnheader", name="PSNR (dB)")).to_be_visible()
+    sync_api.expect(page.get_by_role("rowheader", name="denoised")).to_be_visible()
+
     # A network, chosen in the menu, is loaded (in safe mode) and run tile by tile.
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").click()
     page.get_by_role("option", name="REDNet").click()
@@ -157,7 +164,7 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     # A text file named like a photo is refused with the app's message, not a traceback.
     fake = tmp_path / "holiday.png"
     fake.write_text("this is not a photo")
-    _photo_input(page).set_input_files(str(fake))
+    _file_input(page, "Your photo").set_input_files(str(fake))
     alert = page.get_by_text("holiday.png: not a readable image")
     sync_api.expect(alert).to_be_visible()
     assert page.get_by_text("Traceback").count() == 0

@@ -102,16 +102,16 @@ def test_images_of_other_formats_are_refused(image_format: str) -> None:
 
 def test_an_upload_over_the_byte_limit_is_refused_before_it_is_read() -> None:
     data = _camera_jpeg()
-    with pytest.raises(UploadError, match=r"big.jpg: \d kB is over the app's upload limit of 1 kB"):
+    with pytest.raises(UploadError, match=r"big.jpg: [\d,]+ bytes \(\d kB\) is over the app's upload limit of 1,024 bytes \(1 kB\)"):
         logic.decode_upload(data, "big.jpg", max_bytes=1024)
     assert logic.decode_upload(data, "big.jpg", max_bytes=len(data)).pixels.shape == (40, 60, 3)
 
 
 def test_a_header_over_the_pixel_limit_is_refused_before_decoding() -> None:
     # 8000 x 7000 = 56 MP claimed by 100 bytes: the header check refuses it (a decode would fail on the data).
-    with pytest.raises(UploadError, match=r"bomb.png: 8000x7000 is 56\.0 megapixels, over the app's limit of 48"):
+    with pytest.raises(UploadError, match=r"bomb.png: 8000x7000 is 56,000,000 pixels \(56\.0 MP\), over the app's limit of 48,000,000 \(48 MP\)"):
         logic.decode_upload(logic.header_only_png(8000, 7000), "bomb.png")
-    with pytest.raises(UploadError, match=r"small.jpg: 60x40 is 0\.0 megapixels, over the app's limit of 0\.001"):
+    with pytest.raises(UploadError, match=r"small.jpg: 60x40 is 2,400 pixels \(0\.0 MP\), over the app's limit of 1,000 \(0\.001 MP\)"):
         logic.decode_upload(_camera_jpeg(), "small.jpg", max_pixels=1000)
 
 

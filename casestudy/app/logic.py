@@ -121,8 +121,9 @@ def sniff_format(data: bytes, name: str, max_pixels: int = MAX_PIXELS) -> tuple[
         raise UploadError(f"{name}: a {image_format or 'unknown'} image; the app takes PNG, JPEG or TIFF photos")
     if width * height > max_pixels:
         raise UploadError(
-            f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the app's limit of "
-            f"{max_pixels / 1e6:g}; downscale it, or use `casestudy denoise` for very large photos"
+            f"{name}: {width}x{height} is {width * height:,} pixels ({width * height / 1e6:.1f} MP), over the app's "
+            f"limit of {max_pixels:,} ({max_pixels / 1e6:g} MP); downscale it, or use `casestudy denoise` for very "
+            "large photos"
         )
     return ("JPEG" if image_format == "MPO" else image_format), width, height
 
@@ -153,7 +154,8 @@ def decode_upload(
         raise UploadError(f"{shown}: the file is empty")
     if len(data) > max_bytes:
         raise UploadError(
-            f"{shown}: {_size(len(data))} is over the app's upload limit of {_size(max_bytes)}"
+            f"{shown}: {len(data):,} bytes ({_size(len(data))}) is over the app's upload limit of "
+            f"{max_bytes:,} bytes ({_size(max_bytes)})"
         )
     image_format, _, _ = sniff_format(data, shown, max_pixels)
     with tempfile.TemporaryDirectory(prefix="casestudy-upload-") as folder:

@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 
+import pandas as pd
 import streamlit as st
 
 from casestudy.app import logic
@@ -109,7 +110,8 @@ def _scores(reference_file, upload: logic.Upload, denoised, options: argparse.Na
         st.error(str(error))
         return
     st.subheader("Against your clean reference")
-    st.table({row: {"PSNR (dB)": f"{values['PSNR']:.2f}", "SSIM": f"{values['SSIM']:.4f}"} for row, values in table.items()})
+    rows = {row: {"PSNR (dB)": f"{values['PSNR']:.2f}", "SSIM": f"{values['SSIM']:.4f}"} for row, values in table.items()}
+    st.table(pd.DataFrame.from_dict(rows, orient="index"))
 
 
 def main() -> None:
