@@ -56,3 +56,12 @@ def test_a_bad_port_is_a_one_line_error(capsys) -> None:
 def test_extra_settings_reach_the_page_after_the_separator() -> None:
     command = streamlit_command(params="p.json", max_megapixels=12.5)
     assert command[command.index("--") + 1 :] == ["--max-upload-mb=64", "--max-megapixels=12.5", "--params=p.json"]
+
+
+def test_without_streamlit_the_command_says_how_to_install_it(monkeypatch, capsys) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
+    assert main(["app"]) == 1
+    assert "the web app needs Streamlit: pip install" in capsys.readouterr().err

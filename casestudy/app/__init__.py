@@ -17,6 +17,7 @@ Introduced in ``09_deployment.ipynb``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import subprocess
 import sys
@@ -110,6 +111,8 @@ def run_cli(args: argparse.Namespace, runner: Callable[[list[str]], int] = subpr
         raise ValueError(f"--port {args.port}: not a port number (1-65535)")
     if args.max_upload_mb < 1 or args.max_megapixels <= 0:
         raise ValueError("--max-upload-mb and --max-megapixels must be positive")
+    if importlib.util.find_spec("streamlit") is None:
+        raise ValueError("the web app needs Streamlit: pip install 'streamlit>=1.53' (or reinstall the project)")
     command = streamlit_command(
         args.host,
         args.port,
