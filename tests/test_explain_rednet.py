@@ -180,3 +180,39 @@ def test_unseen_check_rows(tmp_path, model: keras.Model) -> None:
 def test_unseen_check_rows_without_a_check(tmp_path, model: keras.Model) -> None:
     with pytest.raises(FileNotFoundError, match="casestudy data unseen"):
         explain.unseen_check_rows(tmp_path, model)
+
+
+def test_train_side_by_side_gives_the_same_patches_to_every_model(smoke_data) -> None:
+    from casestudy.config import get_profile
+
+    profile = get_profile("smoke")
+    models = {}
+    for name in ("a", "b"):
+        keras.utils.set_random_seed(11)
+        models[name] = build_model("rednet", width=2)
+    keras.utils.set_random_seed(11)
+    models["cut"] = explain.without_shortcuts(build_model("rednet", width=2))
+    rows = explain.train_side_by_side(models, smoke_data, profile, steps=4, evaluations=2)
+    assert rows["step"].tolist() == [2, 4] * 3
+    assert rows["model"].tolist() == ["a", "a", "b", "b", "cut", "cut"]
+    scores = rows.pivot(index="step", columns="model", values="val_psnr")
+    np.testing.assert_allclose(scores["a"], scores["b"], atol=1e-4)  # same start, same patches: same result
+    assert np.isfinite(scores.to_numpy()).all()
+    with pytest.raises(ValueError, match="at least one step per part"):
+        explain.train_side_by_side(models, smoke_data, profile, steps=1, evaluations=2)
+
+
+def test_card_stages_of_the_shipped_card() -> None:
+    from casestudy.config import project_root
+    from casestudy.models.cards import read_card
+
+    card = read_card(project_root() / "weights" / "rednet.json")
+    stages = explain.card_stages(card)
+    assert len(stages) == 2
+    assert stages.loc[2, "test_psnr"] == card["scores"]["test"]["psnr"]
+    assert stages.loc[2, "unseen_psnr"] == card["scores"]["unseen_check"]["psnr"]
+    assert stages.loc[1, "steps"] == card["training"]["initialised_from"]["training"]["steps"]
+    single = {**card, "training": {k: v for k, v in card["training"].items() if k != "initialised_from"}}
+    assert len(explain.card_stages(single)) == 1
+    with pytest.raises(ValueError, match="not a weights card"):
+        explain.card_stages({"model": "rednet"})

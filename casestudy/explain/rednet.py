@@ -354,3 +354,101 @@ def unseen_check_rows(
         rows.append({"file": name, "level": Path(name).stem.rsplit("_", 1)[-1], "noisy": psnr(clean, noisy),
                      "nlm": psnr(clean, nlm), model.name: psnr(clean, denoise_image(model, noisy))})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- training with and without skips
+
+
+def train_side_by_side(
+    models: Mapping[str, keras.Model],
+    data_dir: str | os.PathLike,
+    profile: Any,
+    steps: int,
+    evaluations: int = 3,
+    learning_rate: float = 1e-3,
+) -> pd.DataFrame:
+    """Train each of ``models`` on the very same patches and score it on the validation grid as it goes.
+
+    Every model sees the same seeded stream of training patches (the profile's
+    patch size, batch size and seed; fresh simulated noise, as
+    :func:`casestudy.train.train` draws them), with the same loss (MSE) and
+    optimizer (Adam at a constant ``learning_rate``, gradients clipped to norm 1),
+    for ``steps`` steps in ``evaluations`` equal parts; after each part it is scored
+    on the fixed grid of validation patches. Build the models from the same seed
+    (``keras.utils.set_random_seed``) so that they also start from the same
+    weights: then the architecture is the only difference. Returns one row per
+    model and part: ``model``, ``step``, ``val_psnr`` (dB, mean over patches).
+
+    Raises:
+        ValueError: no models, fewer steps than parts, or a data set without training or validation pairs.
+    """
+    import keras
+    import pandas as pd
+
+    from casestudy.data.catalogue import load_catalogue
+    from casestudy.data.patches import evaluation_dataset, load_pair_images, training_dataset
+    from casestudy.data.simulated import MANIFEST_FILE, load_capture_settings
+    from casestudy.training.schedule import psnr
+
+    if not models or int(evaluations) < 1 or int(steps) < int(evaluations):
+        raise ValueError(f"train_side_by_side needs models and at least one step per part "
+                         f"({len(models)} models, {steps} steps, {evaluations} parts)")
+    root = Path(data_dir)
+    catalogue = load_catalogue(root, read_exif=False, seed=profile.seed)
+    settings = load_capture_settings(root) if (root / MANIFEST_FILE).is_file() else {}
+    train_pairs, val_pairs = load_pair_images(catalogue, "train", settings), load_pair_images(catalogue, "val")
+    if not train_pairs or not val_pairs:
+        raise ValueError(f"{root}: training and validation pairs are both needed")
+    validation = evaluation_dataset(val_pairs, profile.patch_size, 4 * profile.batch_size)
+    per_part = int(steps) // int(evaluations)
+    rows = []
+    for name, model in models.items():
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=1.0),
+                      loss="mean_squared_error", metrics=[psnr])
+        for part in range(int(evaluations)):
+            stream = training_dataset(train_pairs, profile.patch_size, profile.batch_size, profile.seed,
+                                      start=part * per_part * profile.batch_size)
+            model.fit(stream, steps_per_epoch=per_part, epochs=1, verbose=0, shuffle=False)
+            scores = model.evaluate(validation, verbose=0, return_dict=True)
+            rows.append({"model": name, "step": (part + 1) * per_part, "val_psnr": float(scores["psnr"])})
+    return pd.DataFrame(rows, columns=["model", "step", "val_psnr"])
+
+
+# --------------------------------------------------------------------------- the card
+
+
+def card_stages(card: Mapping[str, Any]) -> pd.DataFrame:
+    """A weights card's training stages, oldest first: steps, batch, hardware, wall time and the scores after each.
+
+    A card of fine-tuned weights keeps the stage it started from under
+    ``training.initialised_from``; each stage becomes one row with ``steps``,
+    ``batch_size``, ``hardware``, ``wall_time_s``, ``val_psnr``, ``test_noisy_psnr``,
+    ``test_psnr``, ``unseen_noisy_psnr`` and ``unseen_psnr`` (NaN where the card says nothing).
+
+    Raises:
+        ValueError: a card without ``training`` and ``scores``.
+    """
+    import pandas as pd
+
+    if "training" not in card or "scores" not in card:
+        raise ValueError("not a weights card: it needs 'training' and 'scores'")
+    stages, current = [], dict(card)
+    while current is not None:
+        stages.append(current)
+        current = current["training"].get("initialised_from")
+        if current is not None and ("training" not in current or "scores" not in current):
+            current = None
+    rows = []
+    for stage in reversed(stages):
+        training, scores = stage["training"], stage["scores"]
+        test, unseen = scores.get("test", {}), scores.get("unseen_check", {})
+        rows.append({
+            "steps": training.get("steps"), "batch_size": training.get("batch_size"),
+            "hardware": training.get("hardware"), "wall_time_s": training.get("wall_time_s"),
+            "val_psnr": scores.get("validation", {}).get("psnr"),
+            "test_noisy_psnr": test.get("noisy_psnr"), "test_psnr": test.get("psnr"),
+            "unseen_noisy_psnr": unseen.get("noisy_psnr"), "unseen_psnr": unseen.get("psnr"),
+        })  # fmt: skip
+    table = pd.DataFrame(rows)
+    table.index = pd.RangeIndex(1, len(table) + 1, name="stage")
+    return table
