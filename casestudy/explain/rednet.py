@@ -65,7 +65,9 @@ def conv_layers(model: keras.Model) -> list[Any]:
     """
     layers = [layer for layer in model.layers if _kind(layer) in ("Conv2D", "Conv2DTranspose")]
     kinds = [_kind(layer) for layer in layers]
-    if "Conv2D" not in kinds or "Conv2DTranspose" not in kinds or kinds.index("Conv2D") > kinds.index("Conv2DTranspose"):
+    ordered = ("Conv2D" in kinds and "Conv2DTranspose" in kinds
+               and kinds.index("Conv2D") < kinds.index("Conv2DTranspose"))
+    if not ordered:
         raise ValueError(f"model {model.name!r} is not a REDNet: it needs convolutions followed by transposed "
                          f"convolutions, found {kinds or 'no convolution'}")
     return layers
@@ -89,7 +91,8 @@ def shortcuts(model: keras.Model) -> dict[str, str]:
         if _kind(layer) != "Add":
             continue
         sources = [producers.get(id(tensor), "?") for tensor in _input_tensors(layer)]
-        main = [name for name in sources if _kind(model.get_layer(name)) == "Conv2DTranspose"] if "?" not in sources else []
+        known = "?" not in sources
+        main = [name for name in sources if known and _kind(model.get_layer(name)) == "Conv2DTranspose"]
         if len(main) != 1 or len(sources) != 2:
             raise ValueError(f"model {model.name!r}: addition {layer.name!r} of {sources} does not join one "
                              "transposed convolution with a shortcut")
@@ -190,8 +193,8 @@ def architecture(model: keras.Model) -> tuple[list[Block], list[Link]]:
                             width=0.82))
     last = convs[-1].name
     residual = last in added_after and block_of(added_after[last]) == INPUT_BLOCK
-    blocks.append(Block(OUTPUT_BLOCK, "restored =\ninput +\ncorrection" if residual else "restored\nimage", len(convs) + 1, 0,
-                        colour=COLOURS["image"], height=0.62, width=0.82))
+    label = "restored =\ninput +\ncorrection" if residual else "restored\nimage"
+    blocks.append(Block(OUTPUT_BLOCK, label, len(convs) + 1, 0, colour=COLOURS["image"], height=0.62, width=0.82))
     chain = [INPUT_BLOCK, *(layer.name for layer in convs), OUTPUT_BLOCK]
     links = [Link(source, target) for source, target in zip(chain, chain[1:])]
     for add, source in links_by_add.items():
