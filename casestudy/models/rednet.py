@@ -5,7 +5,7 @@ REDNet-10, as in the case study we reproduce: five 3x3 convolutions, then five
 (encoder layer 4 into decoder layer 1, encoder layer 2 into decoder layer 3) and
 a residual output: the input plus the correction the last layer predicts. All
 layers keep the full resolution, so any image size works without padding.
-Introduced in ``05_networks.ipynb``.
+Introduced in ``05_rednet.ipynb``.
 """
 
 from __future__ import annotations
