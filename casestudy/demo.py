@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from casestudy.config import DATA_ENV, data_root, get_profile, project_root, reports_dir, resolve_data_dir
+from casestudy.config import DATA_ENV, get_profile, project_root, reports_dir, resolve_data_dir
 from casestudy.io import write_text
 from casestudy.notebooks import execute_notebook, notebook_paths
 
@@ -165,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo stopped: {error}", file=sys.stderr)
         return 1
     print("3/3 Results", flush=True)
-    check_dir = data_root() / "unseen-check"
-    report = results_report(data_dir, profile.name, figures_dir=reports_dir(), check_dir=check_dir)
+    from casestudy.unseen_scores import notebook_check_dir
+
+    report = results_report(data_dir, profile.name, figures_dir=reports_dir(), check_dir=notebook_check_dir(profile))
     write_text(reports_dir() / "results.md", report)
 
     minutes = (time.perf_counter() - start) / 60

@@ -72,3 +72,41 @@ def test_scores_round_trip(tmp_path: Path) -> None:
 def test_run_needs_a_built_check(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="casestudy data unseen"):
         run_unseen_check(tmp_path)
+
+
+def test_notebook_check_is_full_size_only_where_the_profile_affords_it() -> None:
+    from casestudy.config import get_profile
+    from casestudy.unseen_scores import notebook_check_dir
+
+    assert notebook_check_dir(get_profile("gpu")).name == "unseen-check"  # the check the weights cards report
+    assert notebook_check_dir(get_profile("laptop")).name == "unseen-check-160px"
+    assert notebook_check_dir(get_profile("smoke")).name == "unseen-check-48px"
+
+
+def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from casestudy import unseen_scores
+    from casestudy.config import get_profile
+
+    monkeypatch.setattr("casestudy.config.data_root", lambda: tmp_path / "data")
+    monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path / "reports")
+    profile = get_profile("smoke")
+    check_dir = unseen_scores.notebook_check_dir(profile)
+    (check_dir).mkdir(parents=True)
+    (check_dir / "unseen.json").write_text("{}")
+    saved = save_scores(parse_check_lines(OUTPUT), unseen_scores.scores_path(check_dir))
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the saved scores should have been reused")
+
+    monkeypatch.setattr(unseen_scores, "run_unseen_check", must_not_run)
+    rows, folder = unseen_scores.notebook_scores(profile)
+    assert folder == check_dir and len(rows) == 15
+
+    os.utime(saved, (0, 0))  # older than the check: scored again
+    monkeypatch.setattr(unseen_scores, "run_unseen_check", lambda *a, **k: parse_check_lines(OUTPUT).head(5))
+    rows, _ = unseen_scores.notebook_scores(profile)
+    assert len(rows) == 5 and len(load_scores(saved)) == 5
