@@ -63,6 +63,17 @@ def paired_differences(
     return paired.reset_index()
 
 
+def largest_gap(rows: pd.DataFrame, method_a: str, method_b: str, metric: str = "psnr") -> pd.Series:
+    """The image where ``method_a`` beats ``method_b`` by the most: one row of :func:`paired_differences`.
+
+    Ties go to the first image in ``instance`` order, so the choice is the same on
+    every run. The rule behind the crops of ``08_comparison.ipynb``: show the gap
+    where it is largest, not where it looks best.
+    """
+    paired = paired_differences(rows, method_a, method_b, metric).sort_values("instance", kind="stable")
+    return paired.loc[paired["diff"].idxmax()]
+
+
 def cluster_bootstrap_ci(
     values: Sequence[float],
     clusters: Sequence[object],
@@ -149,3 +160,42 @@ def bootstrap_comparison(
         for value, part in paired.groupby(column, sort=True, observed=True):
             record(column, value, part)
     return pd.DataFrame(records, columns=list(COMPARISON_COLUMNS))
+
+
+#: The original 2021 case study's table (SIDD + RENOIR + NIND test split, photos squashed to 256x256,
+#: pairs split without regard to scenes, SSIM with a uniform 7x7 window): ``{method: (PSNR dB, SSIM)}``.
+ORIGINAL_RESULTS = {
+    "noisy": (26.38, 0.600),
+    "nlm": (30.44, 0.762),
+    "rednet": (30.57, 0.793),
+    "mwcnn": (32.52, 0.840),
+    "pridnet": (33.31, 0.853),
+}
+
+
+def beside_original(summary: pd.DataFrame, original: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """Our summary beside the original case study's table, each with its gain over its own noisy input.
+
+    Args:
+        summary: :func:`casestudy.evaluate.summarize`'s table (index ``method``), with a ``noisy`` row.
+        original: ``{method: (psnr, ssim)}`` with a ``noisy`` entry (default :data:`ORIGINAL_RESULTS`).
+
+    Returns:
+        One row per method of either table (ours first, in their order), columns
+        ``original_psnr, original_ssim, original_gain, our_psnr, our_ssim, our_gain``
+        (gains in dB over the noisy input of the same table; NaN where a table lacks the method).
+
+    Raises:
+        ValueError: either table without a ``noisy`` row.
+    """
+    original = ORIGINAL_RESULTS if original is None else original
+    if "noisy" not in summary.index or "noisy" not in original:
+        raise ValueError("both tables need a 'noisy' row: gains are measured from each table's own noisy input")
+    theirs = pd.DataFrame.from_dict(original, orient="index", columns=["original_psnr", "original_ssim"])
+    theirs["original_gain"] = theirs["original_psnr"] - theirs.loc["noisy", "original_psnr"]
+    ours = summary[["psnr", "ssim"]].astype(float).rename(columns={"psnr": "our_psnr", "ssim": "our_ssim"})
+    ours["our_gain"] = ours["our_psnr"] - ours.loc["noisy", "our_psnr"]
+    order = list(dict.fromkeys([*ours.index, *theirs.index]))
+    table = theirs.reindex(order).join(ours.reindex(order))
+    table.index.name = "method"
+    return table

@@ -2,7 +2,8 @@
 
 Steps: build (or find) the data set, execute every numbered notebook in a fresh
 kernel into ``build/notebooks/``, then gather the per-image results the
-notebooks saved into ``reports/results.md`` and print it. With ``--inplace``
+notebooks saved into ``reports/results.md`` (the table, with the networks'
+parameter counts, and its figures as PNG files beside it) and print it. With ``--inplace``
 the executed notebooks replace the ones in ``notebooks/`` (and the solutions are
 run too): that is how the committed outputs are refreshed.
 
@@ -45,25 +46,96 @@ def run_notebooks(profile_name: str, inplace: bool) -> list[Path]:
     return written
 
 
-def results_report(data_dir: Path, profile_name: str) -> str:
-    """``reports/results.md``: the test-split table of every method the notebooks evaluated."""
-    from casestudy.evaluate import summarize
-    from casestudy.report import format_table, load_rows, results_path
+#: The figures of ``reports/results.md``, written beside it: file name -> what it shows.
+REPORT_FIGURES = {"results-quality-speed.png": "quality against speed", "results-psnr-by-iso.png": "PSNR by ISO"}
+#: Methods drawn in the per-ISO figure (with every network found): the baseline and the best classical filters.
+ISO_FIGURE_METHODS = ("noisy", "nlm", "bm3d")
 
-    path = results_path(data_dir, "test")
-    if not path.is_file():
+
+def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None = None,
+                   check_dir: Path | None = None) -> str:  # fmt: skip
+    """``reports/results.md``: the test-split table of every method the notebooks evaluated, figures, the unseen check.
+
+    The rows are those the notebooks saved (:func:`casestudy.report.merged_rows`:
+    the filters of notebook 04, each network of notebooks 05-08). With
+    ``figures_dir``, the quality-against-speed and per-ISO figures are written there
+    (atomically, :data:`REPORT_FIGURES`) and linked by file name, so the Markdown
+    must be saved in that folder. With ``check_dir``, the unseen-noise check's
+    scores saved by notebook 08 (:func:`casestudy.unseen_scores.scores_path`) add a
+    short section when they exist.
+    """
+    from casestudy.evaluate import NETWORK_LABELS, summarize
+    from casestudy.report import format_table, merged_rows, results_path
+
+    rows = merged_rows(data_dir, "test")
+    if rows.empty:
+        path = results_path(data_dir, "test")
         return f"No results yet: {path.name} was not written (notebook 04 writes it).\n"
-    rows = load_rows(path)
-    table = format_table(summarize(rows))
+    summary = summarize(rows)
     images = rows["instance"].nunique()
     scenes = rows["scene"].nunique()
-    return (
-        f"# Results: {data_dir.name}, test split\n\n"
-        f"Profile `{profile_name}`; {images} test images from {scenes} scenes never seen in training or tuning. "
-        "PSNR in dB and SSIM (Gaussian window, sigma 1.5, data range 1) are means over images; "
-        "seconds per megapixel are medians after a warm-up, on this machine.\n\n"
-        f"{table}\n\nPer-image rows: `{_shown(path)}`\n"
-    )
+    networks = [name for name in NETWORK_LABELS if name in summary.index]
+    lines = [
+        f"# Results: {data_dir.name}, test split\n",
+        f"Profile `{profile_name}`; {images} test images from {scenes} scenes never seen in training or tuning, "
+        "at full resolution. PSNR in dB and SSIM (Gaussian window, sigma 1.5, data range 1) are means over images; "
+        "seconds per megapixel are medians after a warm-up, on this machine"
+        + (" (each network timed when its notebook ran)" if networks else "") + ".\n",
+        format_table(summary) + "\n",
+    ]
+    if summary["images"].nunique() > 1:
+        lines.append("Not every method was scored on the same images (the `images` column): "
+                     "compare rows with equal counts only.\n")
+    if not networks:
+        lines.append("No network rows yet: notebooks 05-08 write them.\n")
+    if figures_dir is not None:
+        lines.append(_write_figures(rows, summary, figures_dir, [*ISO_FIGURE_METHODS, *networks]))
+    if check_dir is not None:
+        lines.append(_unseen_section(check_dir))
+    saved = [results_path(data_dir, "test", kind) for kind in ("classical", *NETWORK_LABELS)]
+    shown = ", ".join(f"`{_shown(path)}`" for path in saved if path.is_file())
+    lines.append(f"Per-image rows: {shown}\n")
+    return "\n".join(line for line in lines if line)
+
+
+def _write_figures(rows, summary, folder: Path, iso_methods: list[str]) -> str:
+    """Save the report's figures into ``folder``; the Markdown that shows them."""
+    from casestudy.plots import save_figure
+    from casestudy.plots.results import psnr_by_iso_figure, quality_speed_figure
+
+    images = rows["instance"].nunique()
+    present = [name for name in iso_methods if name in set(rows["method"])]
+    quality, by_iso = REPORT_FIGURES
+    save_figure(quality_speed_figure(summary, title=f"Quality against speed on {images} test images"),
+                folder / quality)
+    save_figure(psnr_by_iso_figure(rows, present, title=f"PSNR by ISO on {images} test images"), folder / by_iso)
+    return "\n".join(f"![{REPORT_FIGURES[name]}]({name})\n" for name in REPORT_FIGURES)
+
+
+def _unseen_section(check_dir: Path) -> str:
+    """A short section on the unseen-noise check, from the scores notebook 08 saved; empty if there are none."""
+    from casestudy.unseen_scores import check_summary, load_scores, network_margins, scores_path
+
+    path = scores_path(check_dir)
+    if not path.is_file():
+        return ""
+    rows = load_scores(path)
+    summary = check_summary(rows)
+    margins = network_margins(rows).loc["all"]
+    verdict = ("every network beats both" if (margins > 0).all() else
+               "not met: " + ", ".join(f"{name} {margin:+.2f} dB" for name, margin in margins.items()
+                                       if margin <= 0) + " against the better of NLM and BM3D")
+    header = "| level | " + " | ".join(summary.columns) + " |"
+    rule = "|---|" + "---:|" * len(summary.columns)
+    body = ["| " + level + " | " + " | ".join(f"{value:.2f}" for value in values) + " |"
+            for level, values in summary.iterrows()]
+    return "\n".join([
+        "## The unseen-noise check\n",
+        f"Photos and noise no network trained on ({rows['image'].nunique()} pairs, `{_shown(path)}`); "
+        "NLM and BM3D are given the true noise level. Mean PSNR (dB) by noise level:\n",
+        header, rule, *body, "",
+        f"The networks must beat NLM and BM3D here too (issue 11's bar): {verdict}.\n",
+    ])
 
 
 def _shown(path: Path) -> Path:
@@ -93,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo stopped: {error}", file=sys.stderr)
         return 1
     print("3/3 Results", flush=True)
-    report = results_report(data_dir, profile.name)
+    from casestudy.unseen_scores import notebook_check_dir
+
+    report = results_report(data_dir, profile.name, figures_dir=reports_dir(), check_dir=notebook_check_dir(profile))
     write_text(reports_dir() / "results.md", report)
 
     minutes = (time.perf_counter() - start) / 60

@@ -3,7 +3,8 @@
 Figures that zoom into a photo must show the same place on every run and on
 any data set, so the place is computed from the clean image, never drawn at
 random: :func:`demo_pixel` finds a pixel on the strongest edge or in the
-flattest spot, :func:`detail_window` the square holding the most detail.
+flattest spot, :func:`detail_window` the square holding the most detail, and
+:func:`largest_gap_window` the square where one denoiser beats another the most.
 Introduced in ``04_classical_filters.ipynb``.
 """
 
@@ -58,10 +59,37 @@ def detail_window(clean: np.ndarray, size: int, block: int = 16) -> tuple[slice,
     Windows are tried on a grid of ``block`` pixels; the first best one wins.
     An image smaller than ``size`` gives the whole image.
     """
-    height, width = clean.shape[:2]
+    return _best_window(_gradient_magnitude(clean), size, block)
+
+
+def largest_gap_window(
+    clean: np.ndarray, first: np.ndarray, second: np.ndarray, size: int, block: int = 16
+) -> tuple[slice, slice]:
+    """The ``size`` x ``size`` window where ``second`` beats ``first`` by the most: the crop that shows a gap.
+
+    The score of a window is the sum, over its pixels, of ``first``'s squared error
+    minus ``second``'s (errors against ``clean``, summed over the channels), so the
+    window chosen is where ``second`` removes the most error that ``first`` leaves.
+    Swap the two to find where ``first`` wins instead. Windows are tried on a grid of
+    ``block`` pixels; the first best one wins; an image smaller than ``size`` gives
+    the whole image. Introduced in ``08_comparison.ipynb``.
+
+    Raises:
+        ValueError: images of different shapes.
+    """
+    shapes = {np.shape(clean), np.shape(first), np.shape(second)}
+    if len(shapes) != 1:
+        raise ValueError(f"clean, first and second must have one shape, got {sorted(shapes)}")
+    clean64 = np.asarray(clean, dtype=np.float64)
+    gain = np.square(np.asarray(first, np.float64) - clean64) - np.square(np.asarray(second, np.float64) - clean64)
+    return _best_window(gain.sum(axis=-1) if gain.ndim == 3 else gain, size, block)
+
+
+def _best_window(score: np.ndarray, size: int, block: int) -> tuple[slice, slice]:
+    """The ``size`` x ``size`` window (tried on a ``block``-pixel grid) with the largest sum of ``score``."""
+    height, width = score.shape[:2]
     h, w = min(size, height), min(size, width)
-    density = _gradient_magnitude(clean)
-    integral = np.pad(density.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    integral = np.pad(score.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     tops = np.unique(np.r_[np.arange(0, height - h + 1, block), height - h])
     lefts = np.unique(np.r_[np.arange(0, width - w + 1, block), width - w])
     t, l = np.meshgrid(tops, lefts, indexing="ij")

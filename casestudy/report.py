@@ -7,7 +7,9 @@ them: :func:`save_rows` writes the per-image rows as CSV (atomically) to
 :func:`load_rows` reads them back with the catalogue's text columns kept as text
 (scene ``"007"`` stays ``"007"``), and :func:`format_table` renders a summary
 as Markdown. The command line, ``make demo``'s ``reports/results.md`` and the
-notebooks that compare methods (``04_classical_filters.ipynb`` first) share them.
+notebooks that compare methods (``04_classical_filters.ipynb`` first) share them;
+:func:`merged_rows` gathers what the notebooks saved (the filters of notebook 04,
+each network of notebooks 05-07) into one table's rows.
 """
 
 from __future__ import annotations
@@ -116,3 +118,38 @@ def load_rows(path: str | os.PathLike) -> pd.DataFrame:
     for column in TEXT_COLUMNS:
         rows[column] = rows[column].fillna("")
     return rows
+
+
+def merged_rows(data_dir: str | os.PathLike, split: str = "test", kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every method's saved rows of one data set and split, in one frame: the record behind ``reports/results.md``.
+
+    ``kinds`` are the files to read, in order (default: ``classical``, then one per
+    network of :data:`~casestudy.evaluate.NETWORK_LABELS`); files that do not exist
+    are skipped. A network's file contributes only that network's rows (a notebook
+    may have saved the baseline beside it), and a method found twice keeps the rows
+    of the first file. The parameters column is each network's count, empty for
+    the others. No file at all gives an empty frame with the row columns.
+    """
+    import pandas as pd
+
+    from casestudy.evaluate import NETWORK_LABELS
+
+    kinds = kinds if kinds is not None else ("classical", *NETWORK_LABELS)
+    parts, seen = [], set()
+    for kind in kinds:
+        path = results_path(data_dir, split, kind)
+        if not path.is_file():
+            continue
+        rows = load_rows(path)
+        if kind in NETWORK_LABELS:
+            rows = rows[rows["method"] == kind]
+        rows = rows[~rows["method"].isin(seen)]
+        seen |= set(rows["method"])
+        parts.append(rows)
+    if not parts:
+        return pd.DataFrame(columns=[*ROW_COLUMNS, PARAMETERS_COLUMN])
+    merged = pd.concat(parts, ignore_index=True)
+    if PARAMETERS_COLUMN not in merged.columns:
+        merged[PARAMETERS_COLUMN] = pd.NA
+    merged[PARAMETERS_COLUMN] = merged[PARAMETERS_COLUMN].astype("Int64")
+    return merged

@@ -91,3 +91,27 @@ def test_cluster_bootstrap_rejects_bad_input():
         cluster_bootstrap_ci([1.0, 2.0], ["a"])
     with pytest.raises(ValueError, match="level"):
         cluster_bootstrap_ci([1.0], ["a"], level=1.5)
+
+
+def test_largest_gap_picks_the_image_with_the_largest_lead_first_on_ties():
+    from casestudy.compare import largest_gap
+
+    rows = rows_for({"s1": [0.5, 2.0], "s2": [2.0, -1.0]})
+    pick = largest_gap(rows, "a", "b")
+    assert pick["instance"] == "s1-1" and pick["diff"] == pytest.approx(2.0)  # s1-1 and s2-0 tie; s1-1 first
+    assert largest_gap(rows, "b", "a")["instance"] == "s2-1"
+
+
+def test_beside_original_measures_each_gain_from_its_own_noisy_input():
+    from casestudy.compare import ORIGINAL_RESULTS, beside_original
+
+    ours = pd.DataFrame({"psnr": [25.0, 29.0, 31.5], "ssim": [0.6, 0.8, 0.9]},
+                        index=pd.Index(["noisy", "bm3d", "pridnet"], name="method"))
+    table = beside_original(ours)
+    assert table.index.tolist() == ["noisy", "bm3d", "pridnet", "nlm", "rednet", "mwcnn"]
+    assert table.loc["pridnet", "original_gain"] == pytest.approx(33.31 - 26.38)
+    assert table.loc["pridnet", "our_gain"] == pytest.approx(6.5)
+    assert np.isnan(table.loc["bm3d", "original_psnr"]) and np.isnan(table.loc["nlm", "our_psnr"])
+    assert table.loc["noisy", "original_ssim"] == ORIGINAL_RESULTS["noisy"][1]
+    with pytest.raises(ValueError, match="noisy"):
+        beside_original(ours.drop(index="noisy"))

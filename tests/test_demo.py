@@ -35,3 +35,53 @@ def test_report_says_when_there_are_no_results(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
     report = demo.results_report(tmp_path / "elsewhere", "smoke")
     assert report.startswith("No results yet") and "notebook 04" in report
+
+
+def _network_rows(method: str, parameters: int, psnr: float) -> pd.DataFrame:
+    rows = _rows()
+    rows = rows[rows["method"] == "noisy"].assign(method=method, psnr=psnr, parameters=parameters)
+    return pd.concat([_rows(), rows], ignore_index=True)  # a network notebook may save the baseline beside it
+
+
+def test_report_merges_each_networks_rows_with_its_parameters_and_draws_the_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
+    data_dir = tmp_path / "simulated-sidd"
+    save_rows(_rows(), results_path(data_dir, "test"))
+    save_rows(_network_rows("pridnet", 2_478_195, 31.0), results_path(data_dir, "test", "pridnet"))
+    save_rows(_network_rows("rednet", 298_947, 28.0), results_path(data_dir, "test", "rednet"))
+    report = demo.results_report(data_dir, "laptop", figures_dir=tmp_path)
+    table = [line for line in report.splitlines() if line.startswith("| ")]
+    assert [line.split("|")[1].strip() for line in table[1:]] == ["noisy", "nlm", "rednet", "pridnet"]
+    assert "parameters" in table[0] and "2,478,195" in table[-1] and "298,947" in table[-2]
+    assert table[1].split("|")[-2].strip() == ""  # the noisy input has no parameter count
+    for name in demo.REPORT_FIGURES:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({name})" in report
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]  # no temporary file left
+    assert "pridnet-simulated-sidd-test.csv" in report
+
+
+def test_report_without_networks_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
+    data_dir = tmp_path / "simulated-sidd"
+    save_rows(_rows(), results_path(data_dir, "test"))
+    assert "No network rows yet" in demo.results_report(data_dir, "laptop")
+
+
+def test_report_adds_the_unseen_check_when_scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from casestudy.unseen_scores import parse_check_lines, save_scores, scores_path
+
+    monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
+    data_dir, check_dir = tmp_path / "simulated-sidd", tmp_path / "unseen-check"
+    save_rows(_rows(), results_path(data_dir, "test"))
+    assert "unseen-noise check" not in demo.results_report(data_dir, "laptop", check_dir=check_dir)
+    save_scores(parse_check_lines(
+        "a_light {'noisy': 30.0, 'nlm (true sigma)': 33.0, 'bm3d (true PSD)': 34.0, 'rednet': 32.5, 'pridnet': 34.5}\n"
+        "a_heavy {'noisy': 20.0, 'nlm (true sigma)': 26.0, 'bm3d (true PSD)': 27.0, 'rednet': 25.5, 'pridnet': 26.5}\n"
+    ), scores_path(check_dir))
+    report = demo.results_report(data_dir, "laptop", check_dir=check_dir)
+    assert "## The unseen-noise check" in report
+    assert "| all | 25.00 | 29.50 | 30.50 | 29.00 | 30.50 |" in report
+    assert "not met: rednet -1.50 dB, pridnet +0.00 dB" in report

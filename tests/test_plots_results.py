@@ -158,3 +158,16 @@ def test_every_method_name_gets_a_deterministic_colour() -> None:
     figure = quality_speed_figure(summary)
     assert tuple(figure.axes[0].collections[0].get_facecolor()[0][:3]) == matplotlib.colors.to_rgb(networks[0])
 
+
+
+def test_save_figure_writes_atomically_and_closes(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+
+    from casestudy.plots import new_figure, save_figure
+
+    figure, axes = new_figure(2, 2)
+    axes.plot([0, 1], [0, 1])
+    path = save_figure(figure, tmp_path / "deep" / "line.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in path.parent.iterdir()] == ["line.png"]
+    assert not plt.fignum_exists(figure.number)

@@ -41,3 +41,24 @@ def test_detail_window_finds_the_textured_corner() -> None:
 def test_detail_window_larger_than_the_image_is_the_image() -> None:
     rows, cols = detail_window(np.zeros((20, 30, 3)), 64)
     assert (rows, cols) == (slice(0, 20), slice(0, 30))
+
+
+def test_largest_gap_window_finds_where_the_second_method_wins() -> None:
+    from casestudy.regions import largest_gap_window
+
+    clean = np.zeros((64, 96, 3))
+    first = clean.copy()
+    first[32:48, 48:64] = 0.5  # the first method leaves an error here
+    second = clean.copy()
+    rows, cols = largest_gap_window(clean, first, second, size=16, block=16)
+    assert (rows.start, rows.stop, cols.start, cols.stop) == (32, 48, 48, 64)
+    # Swapped, the "second" never wins: the windows away from the error tie at 0 and the first of them is taken.
+    rows, cols = largest_gap_window(clean, second, first, size=16, block=16)
+    assert (rows.start, cols.start) == (0, 0)
+
+
+def test_largest_gap_window_needs_one_shape() -> None:
+    from casestudy.regions import largest_gap_window
+
+    with pytest.raises(ValueError, match="one shape"):
+        largest_gap_window(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.zeros((8, 9, 3)), size=4)

@@ -65,3 +65,23 @@ def test_load_rows_errors_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="other.csv: not evaluation rows"):
         load_rows(tmp_path / "other.csv")
+
+
+def test_merged_rows_take_each_network_from_its_own_file(catalogue, tmp_path: Path, monkeypatch) -> None:
+    from casestudy.report import merged_rows
+
+    monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
+    data_dir = tmp_path / "data-set"
+    assert merged_rows(data_dir).empty
+    rows = evaluate(catalogue, ["noisy", "gaussian"], split="all")
+    save_rows(rows, results_path(data_dir, "test"))
+    network = rows.assign(psnr=rows["psnr"] + 1.0)
+    network["method"] = network["method"].replace({"gaussian": "rednet"})
+    save_rows(network.assign(parameters=42), results_path(data_dir, "test", "rednet"))
+    merged = merged_rows(data_dir)
+    assert list(dict.fromkeys(merged["method"])) == ["noisy", "gaussian", "rednet"]
+    noisy = merged[merged["method"] == "noisy"]
+    assert noisy["psnr"].tolist() == rows[rows["method"] == "noisy"]["psnr"].tolist()  # the classical file's
+    assert str(merged["parameters"].dtype) == "Int64"
+    assert merged.loc[merged["method"] == "rednet", "parameters"].eq(42).all()
+    assert merged.loc[merged["method"] != "rednet", "parameters"].isna().all()

@@ -8,7 +8,8 @@
 * :mod:`casestudy.plots.training`: learning curves of training runs.
 
 This package holds what they share: one figure idiom (:func:`new_figure`,
-:func:`label_axes`) and one image grid (:func:`image_grid`). Notebooks carry no
+:func:`label_axes`), one image grid (:func:`image_grid`) and one way to write a
+figure to a file (:func:`save_figure`, atomic, for ``make demo``'s report). Notebooks carry no
 plotting code of their own, so every figure has a title, labelled axes with
 units, and nothing random in it: a figure is the same on every run.
 Introduced in ``01_data_tour.ipynb``.
@@ -16,7 +17,9 @@ Introduced in ``01_data_tour.ipynb``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,6 +37,23 @@ def label_axes(axes: plt.Axes, title: str, xlabel: str, ylabel: str) -> None:
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
+
+
+def save_figure(figure: Figure, path: str | os.PathLike, dpi: int = 110) -> Path:
+    """Write ``figure`` as an image (the format from ``path``'s suffix) atomically, then close it.
+
+    A reader of ``path`` never sees half a file: the image goes to a temporary file
+    beside it, renamed onto ``path`` once complete.
+    """
+    from casestudy.io import atomic_path
+
+    path = Path(path)
+    try:
+        with atomic_path(path, path.suffix) as temporary:
+            figure.savefig(temporary, dpi=dpi)
+    finally:
+        plt.close(figure)
+    return path
 
 
 def _displayable(image: np.ndarray, stretch: bool) -> tuple[np.ndarray, dict]:

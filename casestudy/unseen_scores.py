@@ -1,0 +1,199 @@
+"""The unseen-noise check's scores as a table, for ``08_comparison.ipynb`` and ``make demo``'s report.
+
+The check itself (:mod:`casestudy.data.unseen`: photos no network trained on, noise
+that is not the simulator's) is scored by the maintainers' script
+``tools/unseen_check.py``: the shipped networks against NLM and BM3D *given the true
+noise*, per noise level. That script prints one line per image,
+``<image>_<level> {'noisy': 26.1, 'nlm (true sigma)': 29.4, ...}``, and a summary. This
+module is the bridge from there to a table (while the script's logic moves into the
+package): :func:`run_unseen_check` runs the script and :func:`parse_check_lines` reads
+its per-image lines back as rows (one per image and method); :func:`save_scores` and
+:func:`load_scores` keep them as CSV at :func:`scores_path`; :func:`check_summary`
+gives the mean PSNR per level and :func:`network_margins` each network's margin over
+the better classical filter, the number the issue's quality bar asks to be positive.
+:func:`notebook_scores` is what ``08_comparison.ipynb`` calls: the profile's check
+(:data:`NOTEBOOK_LONG_SIDE`), built and scored when needed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from casestudy.io import write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from casestudy.config import Profile
+
+#: The script that scores the check, relative to the repository.
+SCRIPT = Path("tools") / "unseen_check.py"
+#: The classical methods of the check, as the script names them (both are given the true noise).
+CLASSICAL = ("nlm (true sigma)", "bm3d (true PSD)")
+#: Columns of the rows, in order.
+COLUMNS = ("image", "level", "method", "psnr")
+#: The noise levels in reading order (from light to heavy), then the mean over all pairs.
+LEVEL_ORDER = ("light", "medium", "heavy", "all")
+
+_LINE = re.compile(r"^(?P<image>\S+) (?P<scores>\{.*\})\s*$")
+
+
+def parse_check_lines(text: str) -> pd.DataFrame:
+    """Rows ``image, level, method, psnr`` from the per-image lines the script prints.
+
+    The level is the part of the image name after its last underscore
+    (``astronaut_light`` -> ``light``). Other lines (the summary, log lines) are skipped.
+
+    Raises:
+        ValueError: no per-image line in ``text``, or a line whose scores are not numbers.
+    """
+    import pandas as pd
+
+    records = []
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        try:
+            scores = ast.literal_eval(match["scores"])
+        except (ValueError, SyntaxError):
+            raise ValueError(f"cannot read the scores of this line: {line!r}") from None
+        if not isinstance(scores, dict) or not all(isinstance(v, (int, float)) for v in scores.values()):
+            raise ValueError(f"scores must be numbers by method name: {line!r}")
+        image = match["image"]
+        level = image.rsplit("_", 1)[-1]
+        records += [{"image": image, "level": level, "method": str(m), "psnr": float(v)} for m, v in scores.items()]
+    if not records:
+        raise ValueError("no per-image scores found (lines '<image>_<level> {method: psnr, ...}')")
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+
+
+def run_unseen_check(check_dir: str | os.PathLike, timeout: float | None = None) -> pd.DataFrame:
+    """Score the check in ``check_dir`` with ``tools/unseen_check.py`` (shipped weights); its rows.
+
+    The script runs in a child process with this package first on its path.
+
+    Raises:
+        FileNotFoundError: ``check_dir`` holds no check (``casestudy data unseen`` builds one).
+        RuntimeError: the script failed; the message ends with its last error lines.
+    """
+    from casestudy.config import project_root
+
+    check_dir = Path(check_dir)
+    if not (check_dir / "unseen.json").is_file():
+        raise FileNotFoundError(f"{check_dir}: no unseen-noise check here; build one with `casestudy data unseen`")
+    root = project_root()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, str(root / SCRIPT), str(check_dir)], capture_output=True, text=True,
+                          env=env, cwd=root, timeout=timeout, check=False)  # fmt: skip
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"{SCRIPT} failed on {check_dir} (exit {done.returncode}):\n{tail}")
+    return parse_check_lines(done.stdout)
+
+
+def scores_path(check_dir: str | os.PathLike) -> Path:
+    """Where a check's rows are kept: ``reports/<check folder name>-scores.csv``."""
+    from casestudy.config import reports_dir
+
+    return reports_dir() / f"{Path(check_dir).name}-scores.csv"
+
+
+def save_scores(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write the rows as CSV, atomically."""
+    missing = [column for column in COLUMNS if column not in rows.columns]
+    if missing:
+        raise ValueError(f"not unseen-check rows: the column(s) {missing} are missing")
+    write_text(path, rows[list(COLUMNS)].to_csv(index=False))
+    return Path(path)
+
+
+def load_scores(path: str | os.PathLike) -> pd.DataFrame:
+    """Read rows written by :func:`save_scores`.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a CSV without the columns of the rows.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no saved unseen-check scores (08_comparison.ipynb writes them)")
+    rows = pd.read_csv(path, dtype={"image": str, "level": str, "method": str})
+    missing = [column for column in COLUMNS if column not in rows.columns]
+    if missing:
+        raise ValueError(f"{path}: not unseen-check rows, the column(s) {missing} are missing")
+    return rows
+
+
+def check_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean PSNR (dB): one row per noise level (light to heavy, then ``all``), one column per method."""
+    table = rows.pivot_table(index="level", columns="method", values="psnr", aggfunc="mean", sort=False)
+    table.loc["all"] = rows.groupby("method", sort=False)["psnr"].mean()
+    order = [level for level in LEVEL_ORDER if level in table.index]
+    order += [level for level in table.index if level not in order]
+    methods = list(dict.fromkeys(rows["method"]))
+    return table.loc[order, methods].rename_axis(index="level", columns=None)
+
+
+def network_margins(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each network's mean PSNR minus the better classical filter's, per level: positive where it wins.
+
+    Networks are every method that is neither the noisy input nor in :data:`CLASSICAL`.
+
+    Raises:
+        ValueError: rows without both classical methods.
+    """
+    summary = check_summary(rows)
+    absent = [method for method in CLASSICAL if method not in summary.columns]
+    if absent:
+        raise ValueError(f"the rows lack the classical method(s) {absent}")
+    best_classical = summary[list(CLASSICAL)].max(axis=1)
+    networks = [method for method in summary.columns if method != "noisy" and method not in CLASSICAL]
+    return summary[networks].sub(best_classical, axis=0)
+
+
+#: Long side (pixels) of the check that ``08_comparison.ipynb`` scores, per profile. The full check
+#: (512 px, ``casestudy data unseen``'s default, the one the weights cards report) takes tens of minutes
+#: on 2 busy CPU cores, BM3D nearly all of it, so the smaller profiles score a smaller copy: the same
+#: photos and noise model, resized before the noise is added.
+NOTEBOOK_LONG_SIDE = {"smoke": 48, "laptop": 160, "gpu": 512}
+
+
+def notebook_check_dir(profile: Profile) -> Path:
+    """The check notebook 08 scores: ``data/unseen-check`` at full size, else ``data/unseen-check-<N>px``."""
+    from casestudy.config import data_root
+    from casestudy.data.unseen import DEFAULT_LONG_SIDE
+
+    long_side = NOTEBOOK_LONG_SIDE.get(profile.name, DEFAULT_LONG_SIDE)
+    return data_root() / ("unseen-check" if long_side == DEFAULT_LONG_SIDE else f"unseen-check-{long_side}px")
+
+
+def notebook_scores(profile: Profile, timeout: float | None = None) -> tuple[pd.DataFrame, Path]:
+    """``(rows, check folder)``: the profile's check scored with the shipped weights, built and scored if needed.
+
+    The check is built (seeded by the profile) when its folder holds none. Scores
+    saved at :func:`scores_path` are reused when they are newer than the check and
+    every shipped weights file; otherwise the check is scored now and the rows saved.
+    """
+    from casestudy.config import project_root
+    from casestudy.data.unseen import DEFAULT_LONG_SIDE, RECORD_FILE, build_unseen_check
+
+    check_dir = notebook_check_dir(profile)
+    if not (check_dir / RECORD_FILE).is_file():
+        long_side = NOTEBOOK_LONG_SIDE.get(profile.name, DEFAULT_LONG_SIDE)
+        build_unseen_check(check_dir, seed=profile.seed, long_side=long_side, data_dir=profile.simulated_dir)
+    path = scores_path(check_dir)
+    inputs = [check_dir / RECORD_FILE, *sorted((project_root() / "weights").glob("*.keras"))]
+    if path.is_file() and all(path.stat().st_mtime >= file.stat().st_mtime for file in inputs):
+        return load_scores(path), check_dir
+    rows = run_unseen_check(check_dir, timeout=timeout)
+    save_scores(rows, path)
+    return rows, check_dir

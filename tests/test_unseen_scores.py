@@ -1,0 +1,112 @@
+"""casestudy.unseen_scores: the unseen-noise check's printed scores read back, summarised and judged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from casestudy.unseen_scores import (check_summary, load_scores, network_margins, parse_check_lines,
+                                     run_unseen_check, save_scores)
+
+#: What tools/unseen_check.py prints: log noise, one line per image, then its summary.
+OUTPUT = """\
+I0000 00:00:1795693796.544737   22449 port.cc:153] oneDNN custom operations are on.
+astronaut_light {'noisy': 31.0, 'nlm (true sigma)': 34.0, 'bm3d (true PSD)': 35.0, 'rednet': 33.0, 'pridnet': 36.0}
+astronaut_heavy {'noisy': 21.0, 'nlm (true sigma)': 27.0, 'bm3d (true PSD)': 28.0, 'rednet': 26.0, 'pridnet': 27.0}
+scene009_light {'noisy': 32.0, 'nlm (true sigma)': 36.0, 'bm3d (true PSD)': 35.0, 'rednet': 34.0, 'pridnet': 35.0}
+        noisy  nlm (true sigma)  bm3d (true PSD)  rednet  pridnet
+level
+heavy   21.00  27.00  28.00  26.00  27.00
+"""
+
+
+def test_parse_reads_one_row_per_image_and_method() -> None:
+    rows = parse_check_lines(OUTPUT)
+    assert list(rows.columns) == ["image", "level", "method", "psnr"]
+    assert len(rows) == 3 * 5
+    assert set(rows["level"]) == {"light", "heavy"}
+    scene = rows[(rows["image"] == "scene009_light") & (rows["method"] == "nlm (true sigma)")]
+    assert scene["psnr"].tolist() == [36.0]
+
+
+def test_summary_is_per_level_light_to_heavy_then_all() -> None:
+    summary = check_summary(parse_check_lines(OUTPUT))
+    assert summary.index.tolist() == ["light", "heavy", "all"]
+    assert summary.loc["light", "noisy"] == pytest.approx(31.5)
+    assert summary.loc["all", "bm3d (true PSD)"] == pytest.approx((35 + 28 + 35) / 3)
+    assert summary.columns.tolist()[:3] == ["noisy", "nlm (true sigma)", "bm3d (true PSD)"]
+
+
+def test_margins_are_against_the_better_classical_filter() -> None:
+    margins = network_margins(parse_check_lines(OUTPUT))
+    assert margins.columns.tolist() == ["rednet", "pridnet"]
+    assert margins.loc["light", "pridnet"] == pytest.approx(35.5 - 35.0)  # NLM 35.0, BM3D 35.0 on average
+    assert margins.loc["heavy", "rednet"] == pytest.approx(26.0 - 28.0)  # BM3D is the better one there
+
+
+def test_margins_need_both_classical_filters() -> None:
+    rows = parse_check_lines(OUTPUT)
+    with pytest.raises(ValueError, match="bm3d"):
+        network_margins(rows[rows["method"] != "bm3d (true PSD)"])
+
+
+@pytest.mark.parametrize("text", ["nothing to see\n", "x_light {'noisy': 'high'}\n", "x_light {'noisy': 3\n"])
+def test_parse_refuses_output_without_scores(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_check_lines(text)
+
+
+def test_scores_round_trip(tmp_path: Path) -> None:
+    rows = parse_check_lines(OUTPUT)
+    path = save_scores(rows, tmp_path / "check-scores.csv")
+    back = load_scores(path)
+    pd.testing.assert_frame_equal(back, rows)
+    with pytest.raises(ValueError, match="missing"):
+        save_scores(rows.drop(columns="psnr"), tmp_path / "bad.csv")
+    with pytest.raises(FileNotFoundError, match="08_comparison"):
+        load_scores(tmp_path / "absent.csv")
+
+
+def test_run_needs_a_built_check(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="casestudy data unseen"):
+        run_unseen_check(tmp_path)
+
+
+def test_notebook_check_is_full_size_only_where_the_profile_affords_it() -> None:
+    from casestudy.config import get_profile
+    from casestudy.unseen_scores import notebook_check_dir
+
+    assert notebook_check_dir(get_profile("gpu")).name == "unseen-check"  # the check the weights cards report
+    assert notebook_check_dir(get_profile("laptop")).name == "unseen-check-160px"
+    assert notebook_check_dir(get_profile("smoke")).name == "unseen-check-48px"
+
+
+def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from casestudy import unseen_scores
+    from casestudy.config import get_profile
+
+    monkeypatch.setattr("casestudy.config.data_root", lambda: tmp_path / "data")
+    monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path / "reports")
+    profile = get_profile("smoke")
+    check_dir = unseen_scores.notebook_check_dir(profile)
+    (check_dir).mkdir(parents=True)
+    (check_dir / "unseen.json").write_text("{}")
+    saved = save_scores(parse_check_lines(OUTPUT), unseen_scores.scores_path(check_dir))
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the saved scores should have been reused")
+
+    monkeypatch.setattr(unseen_scores, "run_unseen_check", must_not_run)
+    rows, folder = unseen_scores.notebook_scores(profile)
+    assert folder == check_dir and len(rows) == 15
+
+    os.utime(saved, (0, 0))  # older than the check: scored again
+    monkeypatch.setattr(unseen_scores, "run_unseen_check", lambda *a, **k: parse_check_lines(OUTPUT).head(5))
+    rows, _ = unseen_scores.notebook_scores(profile)
+    assert len(rows) == 5 and len(load_scores(saved)) == 5
