@@ -62,11 +62,14 @@ def unseen_noise_scores(
     *,
     seed: int,
     baselines: Sequence[str] = TRUE_NOISE_METHODS,
+    long_side: int | None = None,
 ) -> pd.DataFrame:
     """PSNR of the noisy input, the true-noise baselines and each network on ``clean`` at every noise level.
 
     The noise is the check's (:func:`casestudy.data.unseen.add_unseen_noise`, quantised to
     8 bits as the check's files are), drawn from ``default_rng([seed, level index])``.
+    With ``long_side`` the image is first downscaled as the check downscales its photos
+    (never enlarged), so a whole photo can be scored at a notebook's size.
 
     Returns:
         One row per level (index ``level``, in :data:`casestudy.data.unseen.LEVELS`
@@ -75,7 +78,7 @@ def unseen_noise_scores(
     Raises:
         ValueError: an unknown baseline, or an image that is not (H, W, 3) in [0, 1].
     """
-    from casestudy.data.unseen import LEVELS, add_unseen_noise
+    from casestudy.data.unseen import LEVELS, _resize, add_unseen_noise
     from casestudy.io import to_uint8
     from casestudy.metrics import check_image, psnr
     from casestudy.models.inference import denoise_image
@@ -85,6 +88,8 @@ def unseen_noise_scores(
     if unknown:
         raise ValueError(f"unknown baseline(s) {unknown}; known: {', '.join(runners)}")
     clean = check_image(clean, "clean", rgb=True, dtype=np.float32, error=ValueError)
+    if long_side is not None:
+        clean = _resize(clean, int(long_side))
     clean8 = to_uint8(clean).astype(np.float32) / np.float32(255.0)
     rows = {}
     for index, level in enumerate(LEVELS):

@@ -46,3 +46,10 @@ def test_unknown_baseline_and_bad_image_are_refused() -> None:
         unseen_noise_scores(_smooth_image(), {}, seed=0, baselines=("median",))
     with pytest.raises(ValueError):
         unseen_noise_scores(_smooth_image()[..., :2], {}, seed=0)
+
+
+def test_long_side_downscales_before_the_noise() -> None:
+    big = np.repeat(np.repeat(_smooth_image(24), 4, axis=0), 4, axis=1)  # 96 x 96
+    small = unseen_noise_scores(big, {}, seed=1, baselines=(), long_side=24)
+    assert small.shape == (3, 1)
+    assert not small.equals(unseen_noise_scores(big, {}, seed=1, baselines=()))
