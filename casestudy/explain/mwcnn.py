@@ -37,12 +37,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The four sub-bands of one Haar level, in the order :class:`HaarDWT` stacks them on the channel axis.
 SUBBANDS = ("LL", "LH", "HL", "HH")
-#: What each sub-band holds (with the layer's convention: LH differences rows, HL columns).
+#: What each sub-band holds, in a few words (the layer's convention: LH differences rows, HL columns).
 SUBBAND_MEANING = {
-    "LL": "2x2 block sums: the image at half size",
-    "LH": "row differences: horizontal edges",
-    "HL": "column differences: vertical edges",
-    "HH": "diagonal differences: corners and the finest checkerboard",
+    "LL": "half-size image",
+    "LH": "horizontal edges",
+    "HL": "vertical edges",
+    "HH": "diagonal detail",
 }
 
 
@@ -340,7 +340,7 @@ def subband_figure(clean: np.ndarray, noisy: np.ndarray, title: str) -> Figure:
             else:
                 shown = panel.imshow(np.abs(values).mean(axis=-1), cmap="gray", vmin=0.0, vmax=top,
                                      interpolation="nearest")
-            panel.set_title(f"{row_name}: {band}\n{SUBBAND_MEANING[band]}", fontsize="small")
+            panel.set_title(f"{row_name}: {band} ({SUBBAND_MEANING[band]})", fontsize="small")
             panel.set_xticks([])
             panel.set_yticks([])
         line[0].set_ylabel(f"{row_name}\n{values.shape[0]} x {values.shape[1]} px")
