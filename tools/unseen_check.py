@@ -16,32 +16,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.signal
-from skimage.restoration import denoise_nl_means
 
 from casestudy.data.catalogue import load_catalogue
 from casestudy.data.pairs import iter_pairs
-from casestudy.data.unseen import noise_kernel
-from casestudy.filters import bm3d, estimate_noise_sigma
 from casestudy.metrics import psnr
 from casestudy.models import MODELS, load_model, weights_path
 from casestudy.models.inference import denoise_image
+from casestudy.unseen_scores import bm3d_true_noise, nlm_true_noise
 
 
 def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/unseen-check")
     catalogue = load_catalogue(root, read_exif=False)
     networks = {name: load_model(weights_path(name)) for name in MODELS}
-    kernel = noise_kernel().astype(np.float64)
-    autocorrelation = scipy.signal.correlate2d(kernel, kernel)
-    autocorrelation /= autocorrelation.max()
     rows = []
     for row, noisy, clean in iter_pairs(catalogue):
-        sigma = float(np.std(noisy - clean))
         outputs = {
-            "nlm (true sigma)": denoise_nl_means(noisy, h=0.8 * sigma, sigma=sigma, patch_size=5, patch_distance=6,
-                                                 fast_mode=True, channel_axis=-1).clip(0, 1),  # fmt: skip
-            "bm3d (true PSD)": bm3d(noisy, sigma_factor=sigma / estimate_noise_sigma(noisy), noise_kernel=autocorrelation),
+            "nlm (true sigma)": nlm_true_noise(noisy, clean),
+            "bm3d (true PSD)": bm3d_true_noise(noisy, clean),
             **{name: denoise_image(model, noisy) for name, model in networks.items()},
         }
         record = {"image": row.instance, "level": row.instance.rsplit("_", 1)[-1], "noisy": psnr(clean, noisy)}
