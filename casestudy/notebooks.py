@@ -17,7 +17,10 @@ from casestudy.io import write_text
 #: A Keras progress bar or a timing ("12ms/step", "3.2 s") would change on every run.
 _VOLATILE = re.compile(r"\d+(\.\d+)?\s*m?s/step")
 #: TensorFlow's C++ start-up log lines (absl), timestamped and printed whatever TF_CPP_MIN_LOG_LEVEL says.
-_TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
+_TF_LOG_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags)"
+)
 
 
 def notebook_paths(folder: Path | None = None, include_solutions: bool = False) -> list[Path]:
