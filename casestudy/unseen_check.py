@@ -62,7 +62,7 @@ class CheckSize:
 #: The check each profile's notebook builds and scores: BM3D with a full PSD costs seconds per
 #: 256-pixel image on a CPU, so the laptop run scores the check at half its default size.
 CHECK_SIZES = {
-    "smoke": CheckSize(long_side=48, max_images=2),
+    "smoke": CheckSize(long_side=48, max_images=1),
     "laptop": CheckSize(long_side=256, max_images=None),
     "gpu": CheckSize(long_side=unseen.DEFAULT_LONG_SIDE, max_images=None),
 }

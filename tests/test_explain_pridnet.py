@@ -150,3 +150,18 @@ def test_figures_are_titled_and_refuse_nothing_to_draw(model, image) -> None:
     shares = explain.kernel_shares(model, image)
     figure = explain.kernel_share_figure(image, shares, [3, 5, 7], "kernels")
     assert figure._suptitle.get_text() == "kernels"
+
+
+def test_iso_extreme_crops_take_the_lowest_and_highest_iso_test_images(smoke_data) -> None:
+    from casestudy.data.catalogue import load_catalogue
+
+    catalogue = load_catalogue(smoke_data)
+    crops = explain.iso_extreme_crops(catalogue, 64)
+    test = catalogue[catalogue["split"] == "test"]
+    assert list(crops) == ["lowest ISO", "highest ISO"]
+    assert crops["lowest ISO"]["row"].iso == test["iso"].min() and crops["highest ISO"]["row"].iso == test["iso"].max()
+    for crop in crops.values():
+        assert crop["noisy"].shape == crop["clean"].shape and max(crop["noisy"].shape[:2]) <= 64
+        assert not np.array_equal(crop["noisy"], crop["clean"])
+    with pytest.raises(ValueError, match="'nope' split has no images"):
+        explain.iso_extreme_crops(catalogue, 64, split="nope")

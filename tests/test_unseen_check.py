@@ -19,7 +19,7 @@ from casestudy.unseen_check import (
     ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, check_for_profile, load_table,
     noise_autocorrelation, run_unseen_check, save_table, summarize_by_level,
 )  # fmt: skip
-from tests.fakes import clean_image
+from fakes import clean_image
 
 #: Image names in record order; "zeta" comes first although it sorts last.
 IMAGES = ("zeta", "alpha")

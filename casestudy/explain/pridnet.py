@@ -204,6 +204,30 @@ def kernel_shares(model: Any, image: np.ndarray) -> np.ndarray:
     return _normalise(np.moveaxis(weighted.sum(axis=-1), 0, -1))
 
 
+def iso_extreme_crops(catalogue: Any, size: int, split: str = "test") -> dict[str, dict[str, Any]]:
+    """The lowest- and highest-ISO images of ``split`` (ties: the first instance), cut to their most detailed window.
+
+    Returns ``{"lowest ISO": {"row", "noisy", "clean"}, "highest ISO": {...}}``, the crops
+    ``size`` pixels a side at most (:func:`casestudy.regions.detail_window`), as notebook 04
+    chose its crops.
+
+    Raises:
+        ValueError: ``split`` has no images.
+    """
+    from casestudy.io import read_image
+    from casestudy.regions import detail_window
+
+    rows = catalogue[catalogue["split"] == split].sort_values(["iso", "instance"], na_position="last")
+    if rows.empty:
+        raise ValueError(f"the {split!r} split has no images")
+    crops = {}
+    for name, row in {"lowest ISO": rows.iloc[0], "highest ISO": rows.iloc[-1]}.items():
+        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
+        region = detail_window(clean, size)
+        crops[name] = {"row": row, "noisy": noisy[region], "clean": clean[region]}
+    return crops
+
+
 # --------------------------------------------------------------------------- the diagram
 
 
