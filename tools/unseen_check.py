@@ -1,51 +1,37 @@
 """The unseen-noise check: shipped networks against NLM and BM3D given the true noise, per noise level.
 
-    python tools/unseen_check.py [CHECK_DIR]     (default data/unseen-check, built by `casestudy data unseen`)
+    python tools/unseen_check.py [CHECK_DIR] [--max-images N]
+        (default data/unseen-check, built by `casestudy data unseen`)
 
 The check's photos never entered training and its noise is not the simulator's (Poisson-Gaussian in
 linear light, spatially and cross-channel correlated, three levels). The classical filters are given
 what a blind denoiser never has, the true noise: NLM h = 0.8 x the true residual std (patch 5,
 distance 6), BM3D the true std and the true noise PSD. A network must beat both to be trusted on
-photos and noise it never saw.
+photos and noise it never saw. The work is done by `casestudy.unseen_check`; this prints each pair
+as it is scored, then the mean PSNR per level.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from casestudy.data.catalogue import load_catalogue
-from casestudy.data.pairs import iter_pairs
-from casestudy.metrics import psnr
-from casestudy.models import MODELS, load_model, weights_path
-from casestudy.models.inference import denoise_image
-from casestudy.unseen_scores import bm3d_true_noise, nlm_true_noise
+from casestudy.unseen_check import run_unseen_check
 
 
-def main() -> None:
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/unseen-check")
-    catalogue = load_catalogue(root, read_exif=False)
-    networks = {name: load_model(weights_path(name)) for name in MODELS}
-    rows = []
-    for row, noisy, clean in iter_pairs(catalogue):
-        outputs = {
-            "nlm (true sigma)": nlm_true_noise(noisy, clean),
-            "bm3d (true PSD)": bm3d_true_noise(noisy, clean),
-            **{name: denoise_image(model, noisy) for name, model in networks.items()},
-        }
-        record = {"image": row.instance, "level": row.instance.rsplit("_", 1)[-1], "noisy": psnr(clean, noisy)}
-        record.update({name: psnr(clean, np.asarray(out, np.float32)) for name, out in outputs.items()})
-        rows.append(record)
-        print(row.instance, {k: round(v, 2) for k, v in record.items() if isinstance(v, float)}, flush=True)
-    table = pd.DataFrame(rows)
-    columns = [c for c in table.columns if c not in ("image", "level")]
-    summary = table.groupby("level")[columns].mean()
-    summary.loc["all"] = table[columns].mean()
-    print(summary.round(2).to_string())
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("check_dir", nargs="?", default="data/unseen-check", help="the check folder")
+    parser.add_argument("--max-images", type=int, default=None, help="score only the first N images (all levels)")
+    args = parser.parse_args(argv)
+
+    def show(row: dict) -> None:
+        print(row["file"], {key: round(value, 2) for key, value in row.items() if isinstance(value, float)}, flush=True)
+
+    result = run_unseen_check(Path(args.check_dir), max_images=args.max_images, on_row=show)
+    print(result.summary.round(2).to_string())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

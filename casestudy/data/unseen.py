@@ -69,11 +69,15 @@ LEVELS: tuple[NoiseLevel, ...] = (
 )
 
 
-def noise_kernel() -> np.ndarray:
-    """The fixed (5, 5) isotropic Gaussian kernel, unit energy (filtering keeps the noise variance)."""
-    half = KERNEL_SIZE // 2
+def noise_kernel(sigma_px: float = KERNEL_SIGMA_PX, size: int = KERNEL_SIZE) -> np.ndarray:
+    """The (size, size) isotropic Gaussian kernel, unit energy (filtering keeps the noise variance).
+
+    The defaults are the check's fixed kernel; :mod:`casestudy.unseen_check` rebuilds
+    it from the values a check's ``unseen.json`` records.
+    """
+    half = int(size) // 2
     y, x = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float64)
-    kernel = np.exp(-0.5 * (x**2 + y**2) / KERNEL_SIGMA_PX**2)
+    kernel = np.exp(-0.5 * (x**2 + y**2) / float(sigma_px) ** 2)
     return (kernel / np.sqrt(np.square(kernel).sum())).astype(np.float32)
 
 

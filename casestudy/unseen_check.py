@@ -1,0 +1,322 @@
+"""Scoring the unseen-noise check: networks against NLM and BM3D given the true noise, per noise level.
+
+The check (:mod:`casestudy.data.unseen`, built by ``casestudy data unseen``) holds photos no
+network trained on, with noise that is not the simulator's. :func:`run_unseen_check` denoises
+every pair with
+
+* **NLM given the true noise level**: ``h = 0.8 sigma`` with ``sigma`` the true spread of
+  ``noisy - clean`` (patch 5, distance 6, scikit-image's fast mode);
+* **BM3D given the true noise PSD**: the true spread and the check's own correlation kernel
+  (recorded in ``unseen.json``), as :func:`casestudy.noise_psd.kernel_to_psd` shapes it;
+* each **network**, whole image, as :func:`casestudy.models.inference.denoise_image` runs it;
+
+and returns the PSNR of every pair (one row each) and their mean per noise level. The two
+classical filters get what a blind denoiser never has, the true noise, so they are a high bar:
+a network that only learned the simulator falls below them here. ``tools/unseen_check.py``
+is the command-line wrapper; :func:`check_for_profile` builds a check sized for a profile's
+notebook run. Introduced in ``07_pridnet.ipynb``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from casestudy.config import Profile, data_root
+from casestudy.data import unseen
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: Column of NLM given the true noise level, and of BM3D given the true noise PSD.
+NLM_COLUMN = "nlm (true sigma)"
+BM3D_COLUMN = "bm3d (true PSD)"
+#: Column of the noisy input.
+NOISY_COLUMN = "noisy"
+#: The row of :func:`summarize_by_level` that averages every pair.
+ALL_LEVELS = "all"
+#: NLM's fixed settings on the check (h as a multiple of the true sigma).
+NLM_H_FACTOR, NLM_PATCH_SIZE, NLM_PATCH_DISTANCE = 0.8, 5, 6
+#: The shipped networks, in table order (as :data:`casestudy.evaluate.NETWORK_LABELS` lists them).
+NETWORKS = ("rednet", "mwcnn", "pridnet")
+
+
+class UnseenCheckError(ValueError):
+    """A folder that is not an unseen-noise check, or pairs its record does not describe."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckSize:
+    """How big the check is in one profile's notebook run: the images' long side, the images scored."""
+
+    long_side: int
+    max_images: int | None
+
+
+#: The check each profile's notebook builds and scores: BM3D with a full PSD costs seconds per
+#: 256-pixel image on a CPU, so the laptop run scores the check at half its default size.
+CHECK_SIZES = {
+    "smoke": CheckSize(long_side=48, max_images=1),
+    "laptop": CheckSize(long_side=256, max_images=None),
+    "gpu": CheckSize(long_side=unseen.DEFAULT_LONG_SIDE, max_images=None),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class UnseenCheckResult:
+    """The check's scores.
+
+    Attributes:
+        table: one row per pair: ``file``, ``image``, ``level``, ``noise_std`` (true spread of
+            ``noisy - clean``), then the PSNR (dB) of ``noisy``, :data:`NLM_COLUMN`,
+            :data:`BM3D_COLUMN` and each network.
+        summary: the mean PSNR of each method per level (rows light, medium, heavy, then
+            :data:`ALL_LEVELS`), with the number of ``pairs`` behind each row.
+        networks: the networks' column names, in order.
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    networks: tuple[str, ...]
+
+    def margins(self, reference: str) -> pd.DataFrame:
+        """Each network's mean PSNR minus ``reference``'s (a column), per level: positive means the network wins."""
+        if reference not in self.summary.columns:
+            raise KeyError(f"no column {reference!r} in the check's summary; columns: {list(self.summary.columns)}")
+        return self.summary[list(self.networks)].sub(self.summary[reference], axis=0)
+
+
+def read_record(check_dir: str | os.PathLike) -> dict[str, Any]:
+    """The check's ``unseen.json`` (how it was made, and each pair's level).
+
+    Raises:
+        UnseenCheckError: no such folder, no record, or a record of another format.
+    """
+    folder = Path(check_dir)
+    path = folder / unseen.RECORD_FILE
+    if not path.is_file():
+        raise UnseenCheckError(
+            f"{folder}: not an unseen-noise check ({unseen.RECORD_FILE} missing); build one with `casestudy data unseen`"
+        )
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise UnseenCheckError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(record, dict) or record.get("format") != unseen.FORMAT:
+        raise UnseenCheckError(f"{path}: not an unseen-noise check record (format {unseen.FORMAT!r} expected)")
+    return record
+
+
+def noise_autocorrelation(record: Mapping[str, Any]) -> np.ndarray:
+    """The spatial autocorrelation of the check's noise (1 at its centre), from the kernel its record names.
+
+    The noise is white noise filtered by a unit-energy kernel ``k``, so its autocorrelation is
+    ``k`` correlated with itself; :func:`casestudy.noise_psd.kernel_to_psd` turns it into BM3D's PSD.
+    """
+    import scipy.signal
+
+    kernel_record = record["noise"]["kernel"]
+    kernel = unseen.noise_kernel(kernel_record["sigma_px"], kernel_record["size"]).astype(np.float64)
+    autocorrelation = scipy.signal.correlate2d(kernel, kernel)
+    return autocorrelation / autocorrelation.max()
+
+
+def nlm_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """NLM told the true noise level ``sigma``: ``h = 0.8 sigma``, patch 5, distance 6 (fast mode)."""
+    from skimage.restoration import denoise_nl_means
+
+    from casestudy.filters import check_noisy
+
+    image = check_noisy(noisy)
+    out = denoise_nl_means(image, h=NLM_H_FACTOR * sigma, sigma=sigma, patch_size=NLM_PATCH_SIZE,
+                           patch_distance=NLM_PATCH_DISTANCE, fast_mode=True, channel_axis=-1)  # fmt: skip
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def bm3d_true_psd(noisy: np.ndarray, sigma: float, autocorrelation: np.ndarray) -> np.ndarray:
+    """BM3D told the true noise: its PSD from the noise's ``autocorrelation`` scaled to the spread ``sigma``."""
+    import bm3d
+
+    from casestudy.filters import check_noisy
+    from casestudy.noise_psd import kernel_to_psd, numpy_for_bm4d
+
+    image = check_noisy(noisy)
+    psd = kernel_to_psd(autocorrelation, image.shape[:2], sigma)
+    with numpy_for_bm4d():
+        out = bm3d.bm3d_rgb(image.astype(np.float64), sigma_psd=psd)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def check_pairs(check_dir: str | os.PathLike, record: Mapping[str, Any], max_images: int | None = None) -> pd.DataFrame:
+    """The check's catalogue with a ``level`` and an ``image`` column; only the first ``max_images`` images if given.
+
+    Images are taken in the record's order (the pool photos, then the test scenes), every level of each.
+
+    Raises:
+        UnseenCheckError: a pair the record does not list, or ``max_images`` below 1.
+    """
+    from casestudy.data.catalogue import load_catalogue
+
+    if max_images is not None and max_images < 1:
+        raise UnseenCheckError(f"max_images must be at least 1, got {max_images}")
+    catalogue = load_catalogue(check_dir, read_exif=False)
+    described = {Path(pair["file"]).stem: pair for pair in record["pairs"]}
+    unknown = sorted(set(catalogue["instance"]) - set(described))
+    if unknown:
+        raise UnseenCheckError(f"{check_dir}: pair(s) {unknown} are not listed in {unseen.RECORD_FILE}")
+    catalogue = catalogue.assign(image=[described[name]["image"] for name in catalogue["instance"]],
+                                 level=[described[name]["level"] for name in catalogue["instance"]])  # fmt: skip
+    images = list(dict.fromkeys(pair["image"] for pair in record["pairs"]))
+    kept = images if max_images is None else images[:max_images]
+    return catalogue[catalogue["image"].isin(kept)].reset_index(drop=True)
+
+
+def _load_networks(networks: Sequence[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """``{name: keras model}`` from network names (the shipped weights) or a mapping to models or ``.keras`` files."""
+    from casestudy.models import load_model, weights_path
+
+    if not isinstance(networks, Mapping):
+        return {name: load_model(weights_path(name)) for name in networks}
+    return {name: load_model(value) if isinstance(value, (str, os.PathLike)) else value
+            for name, value in networks.items()}  # fmt: skip
+
+
+def run_unseen_check(
+    check_dir: str | os.PathLike,
+    networks: Sequence[str] | Mapping[str, Any] = NETWORKS,
+    max_images: int | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    classical: bool = True,
+) -> UnseenCheckResult:
+    """Denoise every pair of the check with NLM, BM3D (both given the true noise) and ``networks``; score them.
+
+    Args:
+        check_dir: a folder written by :func:`casestudy.data.unseen.build_unseen_check`.
+        networks: names of registered networks (their shipped ``weights/<name>.keras``), or
+            ``{column name: keras model or .keras file}``; empty for the classical rows only.
+        max_images: score only the first this many images (each at every level); ``None``: all.
+        on_row: called with each pair's row as soon as it is scored (progress for a command line).
+        classical: also run NLM and BM3D (``False``: the noisy input and the networks only, for a
+            quick look at a retrained network; BM3D with a full PSD costs seconds per image).
+
+    Raises:
+        UnseenCheckError: not a check folder, or pairs its record does not list.
+        casestudy.models.ModelLoadError: a network whose weights do not load in safe mode.
+    """
+    import pandas as pd
+
+    from casestudy.data.pairs import iter_pairs
+    from casestudy.metrics import psnr
+    from casestudy.models.inference import denoise_image
+
+    record = read_record(check_dir)
+    rows = check_pairs(check_dir, record, max_images)
+    models = _load_networks(networks)
+    clashes = sorted(set(models) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "file", "image", "level", "noise_std"})
+    if clashes:
+        raise ValueError(f"network column name(s) {clashes} clash with the check's own columns")
+    autocorrelation = noise_autocorrelation(record)
+    records = []
+    for row, noisy, clean in iter_pairs(rows):
+        sigma = float(np.std(noisy - clean))
+        outputs = {NOISY_COLUMN: noisy}
+        if classical:
+            outputs[NLM_COLUMN] = nlm_true_sigma(noisy, sigma)
+            outputs[BM3D_COLUMN] = bm3d_true_psd(noisy, sigma, autocorrelation)
+        outputs.update({name: denoise_image(model, noisy) for name, model in models.items()})
+        scored = {"file": f"{row.instance}.png", "image": row.image, "level": row.level, "noise_std": sigma}
+        scored.update({name: psnr(clean, image) for name, image in outputs.items()})
+        records.append(scored)
+        if on_row is not None:
+            on_row(scored)
+    table = pd.DataFrame.from_records(records)
+    return UnseenCheckResult(table=table, summary=summarize_by_level(table), networks=tuple(models))
+
+
+def level_order(levels: Sequence[str]) -> list[str]:
+    """``levels`` in the check's order (light, medium, heavy), unknown names after them alphabetically."""
+    known = [level.name for level in unseen.LEVELS]
+    return [name for name in known if name in levels] + sorted(set(levels) - set(known))
+
+
+def summarize_by_level(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean PSNR of every method column of ``table`` per level, then over all pairs (row :data:`ALL_LEVELS`).
+
+    Raises:
+        ValueError: an empty table, or one without the ``level`` and ``noisy`` columns.
+    """
+    missing = [column for column in ("level", NOISY_COLUMN) if column not in table.columns]
+    if missing or table.empty:
+        raise ValueError(f"not a check table: {'no rows' if table.empty else f'the column(s) {missing} are missing'}")
+    methods = [column for column in table.columns if column not in ("file", "image", "level", "noise_std")]
+    summary = table.groupby("level")[methods].mean().reindex(level_order(list(table["level"].unique())))
+    summary.loc[ALL_LEVELS] = table[methods].mean()
+    counts = table.groupby("level").size()
+    summary["pairs"] = [int(counts.get(level, len(table))) if level != ALL_LEVELS else len(table)
+                        for level in summary.index]  # fmt: skip
+    summary.index.name = "level"
+    return summary
+
+
+def results_file(check_dir: str | os.PathLike) -> Path:
+    """Where a notebook keeps a check's per-pair table: ``reports/<check folder name>.csv``."""
+    from casestudy.config import reports_dir
+
+    return reports_dir() / f"{Path(os.path.abspath(check_dir)).name}.csv"
+
+
+def save_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a check's per-pair table as CSV, atomically."""
+    from casestudy.io import write_text
+
+    path = Path(path)
+    write_text(path, table.to_csv(index=False))
+    return path
+
+
+def load_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table :func:`save_table` wrote.
+
+    Raises:
+        FileNotFoundError: no such file (the message says which notebook writes it).
+        ValueError: a CSV that is not a check table.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no unseen-check results; notebook 07_pridnet.ipynb writes them")
+    table = pd.read_csv(path, dtype={"file": str, "image": str, "level": str})
+    summarize_by_level(table)  # raises on a CSV that is not a check table
+    return table
+
+
+def check_dir_for(long_side: int) -> Path:
+    """The folder of a check with images of ``long_side`` pixels: ``data/unseen-check`` at the default size."""
+    suffix = "" if long_side == unseen.DEFAULT_LONG_SIDE else f"-{long_side}"
+    return data_root() / f"unseen-check{suffix}"
+
+
+def check_for_profile(profile: Profile) -> tuple[Path, CheckSize]:
+    """The check sized for ``profile`` (:data:`CHECK_SIZES`), built first if missing or made otherwise.
+
+    A check already on disk with the same seed and size is reused; building one prints a line.
+    """
+    size = CHECK_SIZES.get(profile.name, CHECK_SIZES["laptop"])
+    folder = check_dir_for(size.long_side)
+    try:
+        record = read_record(folder)
+    except UnseenCheckError:
+        record = {}
+    wanted = {"format_version": unseen.FORMAT_VERSION, "seed": profile.seed, "long_side": size.long_side}
+    if any(record.get(key) != value for key, value in wanted.items()):
+        record = unseen.build_unseen_check(folder, seed=profile.seed, long_side=size.long_side,
+                                           data_dir=profile.simulated_dir)  # fmt: skip
+        print(f"Built the unseen-noise check: {len(record['pairs'])} pairs, long side {size.long_side} px")
+    return folder, size
