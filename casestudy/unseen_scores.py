@@ -11,8 +11,9 @@ and the true noise PSD (the check's own kernel).
   ``tools/unseen_check.py`` on the whole check; :func:`unseen_noise_scores` scores
   them and any networks on one clean image at each of the check's noise levels,
   small enough for a notebook (``06_mwcnn.ipynb``).
-* :func:`run_unseen_check` runs ``tools/unseen_check.py`` and :func:`parse_check_lines`
-  reads its per-image lines back as rows (one per image and method);
+* :func:`run_unseen_check` scores a check with :mod:`casestudy.unseen_check` and returns
+  it as rows (one per image and method); :func:`parse_check_lines` reads the same rows
+  back from the lines ``tools/unseen_check.py`` prints;
   :func:`save_scores` and :func:`load_scores` keep them as CSV at :func:`scores_path`;
   :func:`check_summary` gives the mean PSNR per level and :func:`network_margins` each
   network's margin over the better classical filter, the number the quality bar of
@@ -25,8 +26,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,8 +120,6 @@ def unseen_noise_scores(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("level")
 
 
-#: The script that scores the check, relative to the repository.
-SCRIPT = Path("tools") / "unseen_check.py"
 #: The classical methods of the check, as the script names them (both are given the true noise).
 CLASSICAL = ("nlm (true sigma)", "bm3d (true PSD)")
 #: Columns of the rows, in order.
@@ -155,7 +152,7 @@ def parse_check_lines(text: str) -> pd.DataFrame:
             raise ValueError(f"cannot read the scores of this line: {line!r}") from None
         if not isinstance(scores, dict) or not all(isinstance(v, (int, float)) for v in scores.values()):
             raise ValueError(f"scores must be numbers by method name: {line!r}")
-        image = match["image"]
+        image = os.path.splitext(match["image"])[0]  # the script names files: "astronaut_light.png"
         level = image.rsplit("_", 1)[-1]
         records += [{"image": image, "level": level, "method": str(m), "psnr": float(v)} for m, v in scores.items()]
     if not records:
@@ -164,27 +161,24 @@ def parse_check_lines(text: str) -> pd.DataFrame:
 
 
 def run_unseen_check(check_dir: str | os.PathLike, timeout: float | None = None) -> pd.DataFrame:
-    """Score the check in ``check_dir`` with ``tools/unseen_check.py`` (shipped weights); its rows.
+    """Score the check in ``check_dir`` with the shipped weights (:func:`casestudy.unseen_check.run_unseen_check`); its rows.
 
-    The script runs in a child process with this package first on its path.
+    ``timeout`` is accepted for compatibility and not used: the check runs in this process.
 
     Raises:
         FileNotFoundError: ``check_dir`` holds no check (``casestudy data unseen`` builds one).
-        RuntimeError: the script failed; the message ends with its last error lines.
     """
-    from casestudy.config import project_root
+    from casestudy.unseen_check import run_unseen_check as score_check
 
     check_dir = Path(check_dir)
     if not (check_dir / "unseen.json").is_file():
         raise FileNotFoundError(f"{check_dir}: no unseen-noise check here; build one with `casestudy data unseen`")
-    root = project_root()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, str(root / SCRIPT), str(check_dir)], capture_output=True, text=True,
-                          env=env, cwd=root, timeout=timeout, check=False)  # fmt: skip
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-        raise RuntimeError(f"{SCRIPT} failed on {check_dir} (exit {done.returncode}):\n{tail}")
-    return parse_check_lines(done.stdout)
+    table = score_check(check_dir).table
+    methods = [column for column in table.columns if column not in ("file", "image", "level", "noise_std")]
+    rows = table.assign(image=table["file"].map(lambda name: Path(name).stem)).melt(
+        id_vars=["image", "level"], value_vars=methods, var_name="method", value_name="psnr")
+    order = {name: index for index, name in enumerate(table["file"].map(lambda name: Path(name).stem))}
+    return rows.sort_values("image", key=lambda images: images.map(order), kind="stable")[list(COLUMNS)].reset_index(drop=True)
 
 
 def scores_path(check_dir: str | os.PathLike) -> Path:

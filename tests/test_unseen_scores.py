@@ -158,3 +158,9 @@ def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
     monkeypatch.setattr(unseen_scores, "run_unseen_check", lambda *a, **k: parse_check_lines(OUTPUT).head(5))
     rows, _ = unseen_scores.notebook_scores(profile)
     assert len(rows) == 5 and len(load_scores(saved)) == 5
+
+
+def test_parse_drops_the_file_extension_the_script_prints() -> None:
+    rows = parse_check_lines("astronaut_light.png {'noisy': 31.0, 'nlm (true sigma)': 34.0}\n")
+    assert set(rows["image"]) == {"astronaut_light"}
+    assert set(rows["level"]) == {"light"}
