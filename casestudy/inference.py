@@ -8,9 +8,11 @@ writes the result in the format of OUTPUT's suffix:
   written with orientation 1, so a viewer does not rotate it a second time;
 * its EXIF (camera, ISO, exposure, ...) and its ICC colour profile are carried
   over; a TIFF output keeps the ICC profile and the first EXIF directory (make,
-  model, date) but not the Exif sub-directory (ISO, exposure), and a 16-bit TIFF
-  only the make and model: the TIFF writers at hand cannot write sub-directories;
-* a 16-bit PNG comes out as a 16-bit PNG or TIFF (a JPEG holds 8 bits);
+  model, date) but not the Exif sub-directory (ISO, exposure, aperture, time
+  taken), and a 16-bit TIFF only the text tags of that first directory: the TIFF
+  writers at hand cannot write sub-directories;
+* a 16-bit PNG or TIFF is read at full depth and comes out as a 16-bit PNG or
+  TIFF (a JPEG holds 8 bits);
 * the networks run tile by tile (:mod:`casestudy.tiling`), so memory stays
   bounded whatever the photo's size, with a progress bar over the tiles of a
   photo larger than one tile; the classical filters see the whole photo and
@@ -142,6 +144,10 @@ def _exif_bytes(exif: Image.Exif | None) -> bytes:
     return exif.tobytes() if exif is not None else b""
 
 
+#: Text tags of the EXIF's first directory that a 16-bit TIFF output carries: ImageDescription, Make,
+#: Model, Software, DateTime, Artist, Copyright (tifffile writes its own layout tags).
+_TIFF_TEXT_TAGS = (0x010E, 0x010F, 0x0110, 0x0131, 0x0132, 0x013B, 0x8298)
+
 #: IFD pointer tags (Exif, GPS, interoperability): a TIFF writer cannot follow them.
 _IFD_POINTERS = {0x8769, 0x8825, 0xA005}
 
@@ -181,13 +187,14 @@ def png16_bytes(pixels: np.ndarray, exif: bytes = b"", icc_profile: bytes | None
 
 
 def _tiff16_bytes(pixels: np.ndarray, exif: Image.Exif | None, icc_profile: bytes | None) -> bytes:
-    """A 16-bit RGB TIFF (tifffile, which scikit-image installs), with the ICC profile, make and model."""
+    """A 16-bit RGB TIFF (tifffile, which scikit-image installs), with the ICC profile and the text tags of
+    the EXIF's first directory (make, model, date, software, artist, copyright, description)."""
     import tifffile
 
     extratags = []
-    for tag in (0x010F, 0x0110):  # Make, Model: ASCII tags of IFD0
-        if exif is not None and tag in exif:
-            extratags.append((tag, "s", 0, str(exif[tag]), True))
+    for tag in _TIFF_TEXT_TAGS:  # ASCII tags of IFD0
+        if exif is not None and isinstance(exif.get(tag), str):
+            extratags.append((tag, "s", 0, exif[tag], True))
     buffer = _bytes_io.BytesIO()
     tifffile.imwrite(
         buffer, pixels, photometric="rgb", compression="zlib", iccprofile=icc_profile, extratags=extratags

@@ -5,8 +5,9 @@ float32 RGB in [0, 1] whatever the file held, following one documented set of
 conversions:
 
 * 8-bit images are divided by 255, 16-bit ones by 65535 (bit depth is kept, not guessed;
-  16-bit colour PNGs are decoded at full depth, 16-bit grayscale+alpha PNGs are rejected
-  because Pillow cannot decode them without losing the low byte);
+  16-bit colour PNGs and TIFFs are decoded at full depth, the PNGs by Pillow in two passes,
+  the TIFFs by tifffile (Pillow would keep only their high byte); 16-bit grayscale+alpha
+  PNGs are rejected because Pillow cannot decode them without losing the low byte);
 * grayscale images are repeated into three channels (a gray photo is still a photo);
 * an alpha channel is dropped if it is fully opaque, otherwise the file is
   rejected: a transparent pixel has no colour to denoise;
@@ -176,6 +177,49 @@ def _read_16bit_png(path: Path) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+#: TIFF tag BitsPerSample.
+_TIFF_BITS_PER_SAMPLE = 258
+
+
+def _tiff_bits(image: Image.Image) -> int:
+    """The largest bits per sample a Pillow-opened TIFF declares (8 when the tag is missing)."""
+    bits = getattr(image, "tag_v2", {}).get(_TIFF_BITS_PER_SAMPLE, 8)
+    return int(max(bits)) if isinstance(bits, (tuple, list)) else int(bits)
+
+
+def _is_colour_tiff16(image: Image.Image) -> bool:
+    """A 16-bit RGB(A) TIFF, which Pillow opens as 8-bit RGB(A), keeping only the high byte of each sample."""
+    return image.mode in ("RGB", "RGBA") and _tiff_bits(image) == 16
+
+
+def _read_16bit_tiff(path: Path) -> np.ndarray:
+    """Decode the first image of a 16-bit RGB or RGBA TIFF at full depth with tifffile (alpha checked and dropped).
+
+    tifffile comes with scikit-image. Interleaved and planar layouts both work;
+    anything but unsigned 16-bit RGB(A) samples is refused with the file named.
+    """
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            page = tiff.pages[0]
+            samples = page.asarray()
+            planar = page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
+    except (tifffile.TiffFileError, ValueError, OSError, IndexError) as error:
+        raise ImageError(f"{path}: corrupted or truncated 16-bit TIFF ({error})") from None
+    if planar and samples.ndim == 3:
+        samples = np.moveaxis(samples, 0, -1)
+    if samples.dtype != np.uint16 or samples.ndim != 3 or samples.shape[-1] not in (3, 4):
+        raise ImageError(
+            f"{path}: expected 16-bit RGB or RGBA samples in its TIFF, got {samples.dtype} of shape {samples.shape}"
+        )
+    array = samples.astype(np.float32) / 65535.0
+    if array.shape[-1] == 4:
+        _check_opaque(array[..., 3], path)
+        array = array[..., :3]
+    return np.ascontiguousarray(array)
+
+
 def _tile_rawmode(tile: Any) -> str:
     """The raw mode of a Pillow decoder tile (a plain string, or the first of a tuple of arguments)."""
     args = tile[3]
@@ -224,10 +268,13 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
                     f"{path}: 16-bit grayscale+alpha PNG is not supported (it would lose 8 bits); "
                     "save it without the alpha channel"
                 )
-            # Pillow silently reduces 16-bit colour PNGs to 8 bits; those are decoded in two passes below.
-            if not (bit_depth == 16 and colour_type in _PNG_COLOUR_TYPES):
+            colour_tiff16 = image.format == "TIFF" and _is_colour_tiff16(image)
+            # Pillow silently reduces 16-bit colour PNGs and TIFFs to 8 bits; those are decoded below.
+            if not colour_tiff16 and not (bit_depth == 16 and colour_type in _PNG_COLOUR_TYPES):
                 image.load()
                 return _to_float_rgb(image, path)
+        if colour_tiff16:
+            return _read_16bit_tiff(path)
         with _pixel_limit():
             return _read_16bit_png(path)
     except ImageError:
@@ -250,9 +297,7 @@ def _png_header(path: Path) -> tuple[int, int]:
 def bit_depth(path: str | os.PathLike) -> int:
     """Bits per sample of an image file as :func:`read_image` decodes it: 16 or 8.
 
-    16 for 16-bit PNGs and for Pillow's 16-bit grayscale modes; 8 otherwise (Pillow
-    reads 16-bit colour TIFFs as 8 bits, so they count as 8 here, as they do in
-    :func:`read_image`).
+    16 for 16-bit PNGs, 16-bit colour TIFFs and Pillow's 16-bit grayscale modes; 8 otherwise.
 
     Raises:
         ImageError: a missing or unreadable file.
@@ -262,6 +307,8 @@ def bit_depth(path: str | os.PathLike) -> int:
         with _pixel_limit(), Image.open(path) as image:
             if image.format == "PNG":
                 return 16 if _png_header(path)[0] == 16 else 8
+            if image.format == "TIFF" and _is_colour_tiff16(image):
+                return 16
             return 16 if image.mode.startswith("I;16") or image.mode == "I" else 8
     except FileNotFoundError:
         raise ImageError(f"{path}: file not found") from None
