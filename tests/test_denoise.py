@@ -101,6 +101,41 @@ def test_a_16bit_png_comes_out_as_a_16bit_png(tmp_path: Path) -> None:
     assert np.abs(samples - 20000).mean() < np.abs(pixels.astype(np.int64) - 20000).mean()  # denoised
 
 
+def test_a_16bit_tiff_comes_out_as_a_16bit_tiff_with_its_text_tags(tmp_path: Path) -> None:
+    import tifffile
+
+    rng = np.random.default_rng(3)
+    pixels = (20000 + rng.normal(0, 3000, (48, 56, 3))).clip(0, 65535).astype(np.uint16)
+    source = tmp_path / "deep.tif"
+    text = {0x010F: "Apple", 0x0110: "iPhone 7", 0x0132: "2026:11:26 12:00:00"}  # Make, Model, DateTime
+    tifffile.imwrite(source, pixels, photometric="rgb", extratags=[(tag, "s", 0, value, True) for tag, value in text.items()])
+    target = tmp_path / "deep-denoised.tif"
+    assert _denoise(str(source), str(target), "--method", "nlm") == 0
+    assert io.bit_depth(target) == 16
+    samples = np.round(io.read_image(target) * 65535).astype(np.int64)
+    assert np.any(samples % 257 != 0)  # more than 8 bits of precision survive the round trip
+    assert np.abs(samples - 20000).mean() < np.abs(pixels.astype(np.int64) - 20000).mean()  # denoised
+    with Image.open(target) as out:
+        assert {tag: out.getexif().get(tag) for tag in text} == text
+
+
+def test_a_tiff_output_keeps_the_first_exif_directory_but_not_the_exif_subdirectory(tmp_path: Path) -> None:
+    """What a TIFF output carries of a photo's EXIF (the module docstring): make and model, not ISO."""
+    pixels = np.random.default_rng(4).integers(0, 65536, (40, 44, 3), dtype=np.uint16)
+    source = tmp_path / "deep.png"
+    source.write_bytes(png16_bytes(pixels, io.make_exif(CAMERA).tobytes(), ICC))
+    for name in ("out8.tif", "out16.tif"):
+        if name == "out8.tif":
+            Image.fromarray((pixels >> 8).astype(np.uint8)).save(tmp_path / "eight.png", exif=io.make_exif(CAMERA))
+            assert _denoise(str(tmp_path / "eight.png"), str(tmp_path / name), "--method", "nlm") == 0
+        else:
+            assert _denoise(str(source), str(tmp_path / name), "--method", "nlm") == 0
+        with Image.open(tmp_path / name) as out:
+            exif = out.getexif()
+            assert (exif[0x010F], exif[0x0110]) == ("Apple", "iPhone 7")
+            assert ISO not in exif.get_ifd(EXIF_IFD)
+
+
 def test_png16_bytes_round_trips_every_bit_with_its_metadata(tmp_path: Path) -> None:
     pixels = np.random.default_rng(2).integers(0, 65536, (9, 11, 3), dtype=np.uint16)
     exif = io.make_exif(CAMERA).tobytes()

@@ -231,6 +231,41 @@ def test_16bit_grayscale_alpha_png_is_rejected_with_a_reason(tmp_path: Path) -> 
         io.read_image(tmp_path / "la16.png")
 
 
+@pytest.mark.parametrize("layout", ["interleaved", "planar", "compressed"])
+def test_16bit_rgb_tiff_keeps_all_16_bits(tmp_path: Path, rng: np.random.Generator, layout: str) -> None:
+    import tifffile
+
+    colour = rng.integers(0, 65536, size=(8, 12, 3), dtype=np.uint16)
+    path = tmp_path / "c16.tif"
+    if layout == "planar":
+        tifffile.imwrite(path, np.moveaxis(colour, -1, 0), photometric="rgb", planarconfig="separate")
+    else:
+        tifffile.imwrite(path, colour, photometric="rgb", compression="zlib" if layout == "compressed" else None)
+    with Image.open(path) as image:
+        assert image.mode == "RGB"  # Pillow alone would keep only the high byte
+    np.testing.assert_array_equal(np.round(io.read_image(path) * 65535).astype(np.uint16), colour)
+    assert io.bit_depth(path) == 16
+
+
+def test_16bit_rgba_tiff_loses_only_an_opaque_alpha(tmp_path: Path, rng: np.random.Generator) -> None:
+    import tifffile
+
+    colour = rng.integers(0, 65536, size=(8, 12, 3), dtype=np.uint16)
+    for name, alpha in (("opaque", 65535), ("seethrough", 1000)):
+        rgba = np.concatenate([colour, np.full((8, 12, 1), alpha, dtype=np.uint16)], axis=-1)
+        tifffile.imwrite(tmp_path / f"{name}.tif", rgba, photometric="rgb", extrasamples=["unassalpha"])
+    np.testing.assert_array_equal(np.round(io.read_image(tmp_path / "opaque.tif") * 65535), colour)
+    with pytest.raises(io.ImageError, match="seethrough.tif.*transparent"):
+        io.read_image(tmp_path / "seethrough.tif")
+
+
+def test_8bit_tiff_stays_8bit(tmp_path: Path, rng: np.random.Generator) -> None:
+    colour = rng.integers(0, 256, size=(8, 12, 3), dtype=np.uint8)
+    Image.fromarray(colour).save(tmp_path / "c8.tif")
+    np.testing.assert_array_equal(np.round(io.read_image(tmp_path / "c8.tif") * 255).astype(np.uint8), colour)
+    assert io.bit_depth(tmp_path / "c8.tif") == 8
+
+
 def test_opaque_rgba_drops_the_alpha_channel(tmp_path: Path) -> None:
     pixels = clean_image(8, 12)
     rgba = np.concatenate([pixels, np.full((8, 12, 1), 255, dtype=np.uint8)], axis=-1)
