@@ -3,7 +3,9 @@
 Each filter runs once on the first image untimed (warm-up), then ``--repeats``
 times on every image; the table gives the median seconds per megapixel over
 those timed calls, the mean PSNR of the outputs, and the time relative to
-Non-Local Means. The images are a few test pairs of the simulated data set
+Non-Local Means. A second table times the blind noise estimators the filters
+call (``estimate_noise_sigma``: ``pca``, the default, ``blocks``, ``wavelet``)
+the same way, with their mean estimate beside the true spread of noisy - clean. The images are a few test pairs of the simulated data set
 when it is present under ``data/`` (``--source simulated``), else crops of
 scikit-image's astronaut and coffee photos with seeded Gaussian noise
 (``--source photos``). Parameters are each filter's defaults, or a tuned
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from casestudy.config import get_profile
-from casestudy.filters import FILTERS, get_filter
+from casestudy.filters import FILTERS, NOISE_ESTIMATORS, estimate_noise_sigma, get_filter
 from casestudy.metrics import psnr
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -68,6 +70,30 @@ def bench(name: str, params: dict[str, Any], pairs: list[Pair], repeats: int) ->
             per_mp.append((time.perf_counter() - start) / (noisy.shape[0] * noisy.shape[1] / 1e6))
             scores.append(psnr(clean, out))
     return statistics.median(per_mp), float(np.mean(scores))
+
+
+def bench_estimator(method: str, pairs: list[Pair], repeats: int) -> tuple[float, float]:
+    """(median seconds per megapixel, mean estimate) of one noise estimator over the noisy images of ``pairs``."""
+    estimate_noise_sigma(pairs[0][0], method)  # warm-up, untimed
+    per_mp, estimates = [], []
+    for _ in range(repeats):
+        for noisy, _clean in pairs:
+            start = time.perf_counter()
+            estimates.append(estimate_noise_sigma(noisy, method))
+            per_mp.append((time.perf_counter() - start) / (noisy.shape[0] * noisy.shape[1] / 1e6))
+    return statistics.median(per_mp), float(np.mean(estimates))
+
+
+def _render_table(header: list[str], lines: list[list[str]], right: list[bool]) -> None:
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+
+    def render(cells: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
+
+    print(render(header))
+    print("|" + "|".join("-" * (w + 1) + ":" if r else "-" * (w + 2) for w, r in zip(widths, right)) + "|")
+    for line in lines:
+        print(render(line))
 
 
 def _params_text(name: str, params: dict[str, Any]) -> str:
@@ -122,16 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, params_text, speed, score in results:
         ratio = f"{speed / nlm_speed:.2f}" if nlm_speed else "n/a"
         lines.append([name, params_text, f"{speed:.3f}", ratio, f"{score:.2f}"])
-    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
-    right = [False, False, True, True, True]
+    _render_table(header, lines, [False, False, True, True, True])
 
-    def render(cells: list[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
-
-    print(render(header))
-    print("|" + "|".join("-" * (w + 1) + ":" if r else "-" * (w + 2) for w, r in zip(widths, right)) + "|")
-    for line in lines:
-        print(render(line))
+    truth = float(np.mean([np.std(noisy - clean) for noisy, clean in pairs]))
+    print(f"\nnoise estimators (estimate_noise_sigma); true spread of noisy - clean: {truth:.4f}")
+    lines = []
+    for method in NOISE_ESTIMATORS:
+        speed, estimate = bench_estimator(method, pairs, args.repeats)
+        lines.append([method, f"{speed:.3f}", f"{estimate:.4f}", f"{estimate / truth:.2f}"])
+    _render_table(["estimator", "median s/MP", "mean estimate", "/ true spread"], lines, [False, True, True, True])
     return 0
 
 
