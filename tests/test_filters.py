@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -257,3 +259,23 @@ def test_nlm_weights_explain_scikit_image_output(clean_noisy) -> None:
 def test_nlm_weights_bad_arguments(kwargs, message) -> None:
     with pytest.raises(FilterInputError, match=message):
         nlm_weights(smooth_image(), **kwargs)
+
+
+# --------------------------------------------------------------------------- texture: never worse than doing nothing
+
+#: NLM and BM3D settings of the laptop profile's tuning on the simulated data set's validation split: NLM's
+#: patch size, distance and h_factor as its full-grid search chose them (h_factor 1.3, the largest the search
+#: has chosen), BM3D with the noise kernel ``fitted_params`` measures on the validation residuals. Refresh it
+#: from ``reports/filter_params-simulated-sidd.json`` after re-tuning.
+TUNED_LAPTOP = Path(__file__).parent / "data" / "filter_params-laptop.json"
+
+
+@pytest.mark.parametrize("name", ["grass", "gravel", "brick"])
+@pytest.mark.parametrize("method", ["nlm", "bm3d"])
+def test_tuned_nlm_and_bm3d_do_not_wreck_texture_with_light_noise(name, method) -> None:
+    from casestudy.tuning import load_filter_params
+
+    params = load_filter_params(TUNED_LAPTOP)[method]
+    clean = texture(name)
+    noisy = np.clip(clean + np.random.default_rng(2021).normal(0, 0.02, clean.shape), 0, 1).astype(np.float32)
+    assert psnr(clean, FILTERS[method](noisy, **params)) >= psnr(clean, noisy)
