@@ -263,10 +263,9 @@ def test_nlm_weights_bad_arguments(kwargs, message) -> None:
 
 # --------------------------------------------------------------------------- texture: never worse than doing nothing
 
-#: NLM and BM3D settings of the laptop profile's tuning on the simulated data set's validation split: NLM's
-#: patch size, distance and h_factor as its full-grid search chose them (h_factor 1.3, the largest the search
-#: has chosen), BM3D with the noise kernel ``fitted_params`` measures on the validation residuals. Refresh it
-#: from ``reports/filter_params-simulated-sidd.json`` after re-tuning.
+#: NLM and BM3D settings as the project's tuning chose them with the "pca" estimate: ``tune_filters`` on the
+#: laptop profile's simulated data set (validation split, full grids, 2026-11-26), copied from
+#: ``reports/filter_params-simulated-sidd.json`` (NLM h_factor 1.0, patch 9, distance 15; BM3D sigma_factor 1.5).
 TUNED_LAPTOP = Path(__file__).parent / "data" / "filter_params-laptop.json"
 
 
