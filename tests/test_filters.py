@@ -113,7 +113,7 @@ def flat_scene() -> np.ndarray:
 
 def test_every_estimator_reads_white_noise_on_a_flat_image(flat_scene) -> None:
     noisy = np.clip(flat_scene + np.random.default_rng(2).normal(0, 0.05, flat_scene.shape), 0, 1)
-    assert estimate_noise_sigma(noisy) == pytest.approx(0.05, rel=0.1)  # the default, "pca"
+    assert estimate_noise_sigma(noisy, "pca") == pytest.approx(0.05, rel=0.1)
     assert estimate_noise_sigma(noisy, "blocks") == pytest.approx(0.05, rel=0.15)
     assert estimate_noise_sigma(noisy, "wavelet") == pytest.approx(0.05, rel=0.15)
 
@@ -143,14 +143,14 @@ def test_pca_estimator_reads_white_noise_on_flat_and_textured_images(scene, sigm
     clean = flat_scene if scene == "flat" else texture(scene)
     noisy = np.clip(clean + np.random.default_rng(int(sigma * 1000)).normal(0, sigma, clean.shape), 0, 1)
     truth = float(np.std(noisy - clean))  # what remains after clipping
-    assert estimate_noise_sigma(noisy) == pytest.approx(truth, rel=PCA_TOLERANCE)
+    assert estimate_noise_sigma(noisy, "pca") == pytest.approx(truth, rel=PCA_TOLERANCE)
 
 
 def test_blocks_estimator_reads_texture_as_noise_where_pca_does_not() -> None:
     clean = texture("grass")
     noisy = np.clip(clean + np.random.default_rng(7).normal(0, 0.02, clean.shape), 0, 1)
-    assert estimate_noise_sigma(noisy, "blocks") > 2 * 0.02  # the failure the "pca" default fixes
-    assert estimate_noise_sigma(noisy) == pytest.approx(0.02, rel=PCA_TOLERANCE)
+    assert estimate_noise_sigma(noisy, "blocks") > 2 * 0.02  # the failure "pca" fixes
+    assert estimate_noise_sigma(noisy, "pca") == pytest.approx(0.02, rel=PCA_TOLERANCE)
 
 
 @pytest.mark.parametrize("scene", ["flat", "gravel"])
@@ -161,7 +161,7 @@ def test_pca_estimator_on_correlated_noise_reads_a_fixed_multiple_of_it(scene, f
     ratios = []
     for seed, sigma in enumerate((0.02, 0.05, 0.1)):
         noisy = np.clip(clean + _correlated_noise(clean.shape, sigma, np.random.default_rng(seed)), 0, 1)
-        ratios.append(estimate_noise_sigma(noisy) / float(np.std(noisy - clean)))
+        ratios.append(estimate_noise_sigma(noisy, "pca") / float(np.std(noisy - clean)))
     assert all(1.05 < ratio < 1.4 for ratio in ratios), ratios
     assert max(ratios) / min(ratios) < 1.1, ratios
 
@@ -180,10 +180,10 @@ def test_blocks_estimator_needs_one_block() -> None:
 def test_pca_estimator_refuses_a_thumbnail_that_the_filters_still_take(clean_noisy) -> None:
     assert F.pca_min_side() == 40
     with pytest.raises(FilterInputError, match="'pca' noise estimator needs an image of at least 40x40 pixels, got 39x60"):
-        estimate_noise_sigma(np.full((39, 60, 3), 0.5, np.float32))
-    estimate_noise_sigma(np.full((40, 40, 3), 0.5, np.float32))  # the smallest accepted
+        estimate_noise_sigma(np.full((39, 60, 3), 0.5, np.float32), "pca")
+    estimate_noise_sigma(np.full((40, 40, 3), 0.5, np.float32), "pca")  # the smallest accepted
     clean, noisy = clean_noisy  # 32x48: the filters fall back to the "blocks" estimate
-    assert psnr(clean, FILTERS["nlm"](noisy)) > psnr(clean, noisy)
+    assert psnr(clean, FILTERS["nlm"](noisy, sigma_method="pca")) > psnr(clean, noisy)
 
 
 @pytest.mark.parametrize(
