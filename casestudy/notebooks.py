@@ -19,7 +19,8 @@ _VOLATILE = re.compile(r"\d+(\.\d+)?\s*m?s/step")
 #: TensorFlow's C++ start-up log lines (absl), timestamped and printed whatever TF_CPP_MIN_LOG_LEVEL says.
 _TF_LOG_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d"
-    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags)"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags"
+    r"|WARNING:tensorflow:\d+ out of the last \d+ calls to .* triggered tf\.function retracing)"
 )
 
 

@@ -48,7 +48,11 @@ def test_tensorflow_log_lines_are_stripped_but_real_stderr_is_kept() -> None:
     from casestudy.notebooks import _strip_volatile_metadata
 
     log = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-           "I0000 00:00:1795639172.202427   12433 port.cc:153] oneDNN custom operations are on.\n")
+           "I0000 00:00:1795639172.202427   12433 port.cc:153] oneDNN custom operations are on.\n"
+           "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
+           "appropriate compiler flags.\n"
+           "WARNING:tensorflow:5 out of the last 19 calls to <function f at 0x7f1e80fedda0> triggered tf.function "
+           "retracing. Tracing is expensive.\n")
     cell = nbformat.v4.new_code_cell("import tensorflow")
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=log),
                     nbformat.v4.new_output("stream", name="stderr", text=log + "UserWarning: something real\n")]
