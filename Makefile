@@ -51,7 +51,7 @@ bench: venv
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf build reports/*.md reports/*.csv reports/*.json
+	rm -rf build reports/*.md reports/*.csv reports/*.json reports/*.png
 
 # Maintainers: re-execute the notebooks and solutions in place (laptop profile) before committing them.
 refresh: venv
