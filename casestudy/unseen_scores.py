@@ -51,13 +51,10 @@ def _check_pair(noisy: np.ndarray, clean: np.ndarray) -> float:
 
 
 def nlm_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
-    """Non-Local Means given the true noise level: ``h = 0.8 sigma``, ``sigma = std(noisy - clean)``."""
-    from skimage.restoration import denoise_nl_means
+    """Non-Local Means given the true noise level ``sigma = std(noisy - clean)``: :func:`casestudy.unseen_check.nlm_true_sigma`."""
+    from casestudy.unseen_check import nlm_true_sigma
 
-    sigma = _check_pair(noisy, clean)
-    out = denoise_nl_means(noisy, h=0.8 * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True,
-                           channel_axis=-1)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    return nlm_true_sigma(noisy, _check_pair(noisy, clean))
 
 
 def bm3d_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
