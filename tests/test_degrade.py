@@ -86,6 +86,33 @@ def test_poisson_branch_grows_with_brightness_in_linear_light() -> None:
         assert noisy.std() == pytest.approx(np.sqrt(a * linear + b), rel=0.1)
 
 
+def test_correlated_poisson_keeps_the_variance_but_correlates_pixels_and_channels() -> None:
+    """Processed sensor noise: still variance a*x + b in linear light, now blotchy and shared across channels."""
+    rng = np.random.default_rng(5)
+    a, b = 4e-3, 1e-5
+    flat = np.full((192, 192, 3), 0.5, dtype=np.float32)
+    linear = dg.srgb_to_linear(flat)[0, 0, 0]
+    kernel = dg.anisotropic_kernel(5, 1.0, 1.0, 0.0)
+    mixing = dg.channel_mixing("grey", rng)
+    noise = dg.srgb_to_linear(dg.add_poisson_gaussian(flat, a, b, rng, kernel, mixing)) - linear
+    assert noise.std() == pytest.approx(np.sqrt(a * linear + b), rel=0.1)
+    neighbour = np.corrcoef(noise[:, :-1, 0].ravel(), noise[:, 1:, 0].ravel())[0, 1]
+    across = np.corrcoef(noise[..., 0].ravel(), noise[..., 2].ravel())[0, 1]
+    white = dg.srgb_to_linear(dg.add_poisson_gaussian(flat, a, b, rng)) - linear
+    white_neighbour = np.corrcoef(white[:, :-1, 0].ravel(), white[:, 1:, 0].ravel())[0, 1]
+    assert neighbour > 0.5 and across > 0.95 and abs(white_neighbour) < 0.05
+
+
+def test_poisson_step_is_correlated_as_often_as_configured() -> None:
+    config = only("poisson", poisson_correlated=0.5)
+    rng = np.random.default_rng(6)
+    plans = [dg.sample_plan(rng, config) for _ in range(400)]
+    share = np.mean(["kernel_sigma" in plan[0][1] for plan in plans])
+    assert 0.4 < share < 0.6
+    never = only("poisson", poisson_correlated=0.0)
+    assert not any("kernel_sigma" in dg.sample_plan(rng, never)[0][1] for _ in range(50))
+
+
 def test_correlated_branch_keeps_its_std_and_correlates_neighbours() -> None:
     rng = np.random.default_rng(4)
     kernel = dg.anisotropic_kernel(5, 1.2, 1.2, 0.0)
