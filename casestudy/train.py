@@ -334,6 +334,7 @@ def train(
         "fresh_noise": any(pair.settings is not None for pair in train_pairs),
         "generic_fraction": float(generic_fraction),
         "generic_sources": None,
+        "generic_degradations": None,
         "init_weights": None,
         "seed": seed,
         "precision": resolve_precision(precision),
@@ -371,7 +372,11 @@ def train(
         config["init_weights"] = {"file": str(init_weights), "sha256": sha256_of(init_weights)}
     generic_sources = None
     if generic_fraction > 0:
+        from casestudy.data.degrade import DEFAULT_CONFIG
+
         generic_sources, config["generic_sources"] = _generic_sources(root)
+        # what the generic patches were given; a run folder made with other degradations is not resumed
+        config["generic_degradations"] = DEFAULT_CONFIG.to_dict()
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(model_name, profile)
     run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint.remove_temporaries(run_dir)

@@ -381,6 +381,9 @@ def test_a_new_run_can_start_from_trained_weights_and_records_them(finished_run,
     config = json.loads((result.run_dir / "config.json").read_text())
     assert config["init_weights"]["sha256"] == sha256_of(start)
     assert config["generic_fraction"] == 0.5 and "original photos" in config["generic_sources"]
+    from casestudy.data.degrade import DEFAULT_CONFIG
+
+    assert config["generic_degradations"] == json.loads(json.dumps(DEFAULT_CONFIG.to_dict()))
     with pytest.raises(ValueError, match="another width or network"):
         train("rednet", data_dir=smoke_data, run_dir=tmp_path / "wider", epochs=1, steps_per_epoch=1,
               init_weights=start, **{**SMOKE, "width": 16})  # fmt: skip

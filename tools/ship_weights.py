@@ -112,6 +112,7 @@ def main() -> None:
                 "extra_photos": [{k: p.get(k) for k in ("name", "author", "licence", "source_package")}
                                  for p in photos if p.get("role") == "train"],  # fmt: skip
                 "generic_fraction": config.get("generic_fraction", 0.0),
+                "generic_degradations": config.get("generic_degradations"),
             },
             "patch_size": config["patch_size"],
             "batch_size": config["global_batch_size"],
