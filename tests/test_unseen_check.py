@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 from pathlib import Path
@@ -16,7 +17,8 @@ from casestudy.data.split import write_split
 from casestudy.io import read_image, write_png, write_text
 from casestudy.metrics import psnr
 from casestudy.unseen_check import (
-    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, check_for_profile, load_table,
+    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, check_for_profile, correlation_ablation,
+    load_table,
     noise_autocorrelation, run_unseen_check, save_table, summarize_by_level,
 )  # fmt: skip
 from fakes import clean_image
@@ -41,7 +43,9 @@ def _write_check(root: Path, images=IMAGES, height: int = 24, width: int = 32) -
     write_text(root / "scenes.csv", "file,scene\n" + "".join(f"{s},{n}\n" for s, n in sorted(scenes.items())))
     write_split(root / "split.csv", {name: "test" for name in images})
     record = {"format": unseen.FORMAT, "format_version": unseen.FORMAT_VERSION, "seed": 7, "long_side": width,
-              "noise": {"kernel": {"sigma_px": unseen.KERNEL_SIGMA_PX, "size": unseen.KERNEL_SIZE}}, "pairs": pairs}
+              "noise": {"kernel": {"sigma_px": unseen.KERNEL_SIGMA_PX, "size": unseen.KERNEL_SIZE},
+                        "levels": [dataclasses.asdict(level) for level in unseen.LEVELS]},
+              "pairs": pairs}
     write_text(root / unseen.RECORD_FILE, json.dumps(record))
     return root
 
@@ -169,3 +173,31 @@ def test_the_command_line_tool_prints_pairs_and_the_per_level_summary(check, cap
     assert lines[0].startswith("zeta_") and "pridnet" in lines[0]
     assert [line.split()[0] for line in lines[-4:]] == ["light", "medium", "heavy", ALL_LEVELS]
     assert any("pridnet" in line and BM3D_COLUMN in line for line in lines[-7:-4])
+
+
+def test_correlation_ablation_pairs_the_checks_noise_with_white_noise_of_the_same_strength(tmp_path: Path) -> None:
+    """A 3x3 box blur averages white noise away far better than the check's correlated noise: the ablation shows it."""
+    import keras
+
+    root = _write_check(tmp_path / "check", height=64, width=64)
+    image = keras.Input(shape=(None, None, 3))
+    box = keras.Model(image, keras.layers.AveragePooling2D(3, strides=1, padding="same")(image), name="box")
+    identity = keras.Model(image, keras.layers.Identity()(image), name="identity")
+    summary = correlation_ablation(root, networks={"box": box, "same": identity})
+    assert list(summary.index.get_level_values("level").unique()) == ["light", "medium", "heavy"]
+    assert set(summary.index.get_level_values("noise")) == {"correlated", "white"}
+    assert (summary["pairs"] == len(IMAGES)).all()
+    np.testing.assert_allclose(summary["same"], summary[NOISY_COLUMN], atol=1e-6)
+    noisy = summary[NOISY_COLUMN].unstack("noise")
+    assert (noisy["white"] - noisy["correlated"]).abs().max() < 1.0  # the same strength
+    gain = (summary["box"] - summary[NOISY_COLUMN]).unstack("noise")
+    assert (gain.loc["heavy", "white"] > gain.loc["heavy", "correlated"] + 1.0)
+
+
+def test_correlation_ablation_needs_the_noise_levels_in_the_record(tmp_path: Path) -> None:
+    root = _write_check(tmp_path / "check")
+    record = json.loads((root / unseen.RECORD_FILE).read_text())
+    del record["noise"]["levels"]
+    write_text(root / unseen.RECORD_FILE, json.dumps(record))
+    with pytest.raises(UnseenCheckError, match="does not list its noise levels"):
+        correlation_ablation(root, networks=())
