@@ -62,13 +62,13 @@ def bm3d_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
     import scipy.signal
 
     from casestudy.data.unseen import noise_kernel
-    from casestudy.filters import bm3d, estimate_noise_sigma
+    from casestudy.unseen_check import bm3d_true_psd
 
     sigma = _check_pair(noisy, clean)
     kernel = noise_kernel().astype(np.float64)
     autocorrelation = scipy.signal.correlate2d(kernel, kernel)
     autocorrelation /= autocorrelation.max()
-    return bm3d(noisy, sigma_factor=sigma / estimate_noise_sigma(noisy), noise_kernel=autocorrelation)
+    return bm3d_true_psd(noisy, sigma, autocorrelation)
 
 
 def unseen_noise_scores(
