@@ -78,7 +78,7 @@ def _strip_volatile_metadata(notebook) -> None:
         cell.metadata.pop("execution", None)
         outputs = []
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            if output.get("output_type") == "stream":  # TensorFlow's Python warnings can reach stdout too
                 kept = [line for line in output["text"].splitlines(keepends=True) if not _TF_LOG_LINE.match(line)]
                 if not kept:
                     continue
