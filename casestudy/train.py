@@ -117,8 +117,17 @@ def data_fingerprint(root: Path, catalogue: pd.DataFrame) -> dict[str, str | Non
     return {"manifest_sha256": manifest_hash, "catalogue_sha256": hashlib.sha256(listing.encode()).hexdigest()}
 
 
+def _as_json(value: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(value))
+
+
 def config_differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """The entries (outside :data:`RESUME_MAY_DIFFER`) whose values differ, as ``"key: old -> new"``."""
+    """The entries (outside :data:`RESUME_MAY_DIFFER`) whose values differ, as ``"key: old -> new"``.
+
+    Both sides are compared as JSON sees them: a saved configuration has lists where the
+    current one may have tuples (a range such as ``poisson_a``), and those are the same setting.
+    """
+    saved, current = _as_json(saved), _as_json(current)
     keys = sorted((set(saved) | set(current)) - RESUME_MAY_DIFFER)
     return [f"{key}: {saved.get(key)!r} -> {current.get(key)!r}" for key in keys if saved.get(key) != current.get(key)]
 
@@ -245,6 +254,7 @@ def train(
     generic_fraction: float = 0.0,
     workers: int | None = None,
     init_weights: str | os.PathLike | None = None,
+    generic_scale_min: float = 1.0,
 ) -> TrainResult:
     """Train ``model_name`` (resuming its run folder if it holds a checkpoint) and return the result.
 
@@ -273,6 +283,9 @@ def train(
         callbacks: extra Keras callbacks (run after the engine's own).
         generic_fraction: the share of training patches given a generic random degradation
             instead of the data set's own noise (:func:`casestudy.data.patches.training_sampler`).
+        generic_scale_min: the generic patches' photos are shrunk by a random factor between
+            this and 1 (log-uniform) before a patch is cut: the same photos at smaller viewing
+            sizes, with finer texture per pixel (1: patches at the photos' own size).
         init_weights: a ``.keras`` file of the same network and width whose weights a new run
             starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
         workers: processes drawing patches when Keras runs on a backend other than TensorFlow
@@ -306,6 +319,8 @@ def train(
     on_tensorflow = keras.backend.backend() == "tensorflow"
     if not 0.0 <= generic_fraction <= 1.0:
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
+    if not 0.0 < generic_scale_min <= 1.0:
+        raise ValueError(f"generic_scale_min must lie in (0, 1], got {generic_scale_min}")
     if on_tensorflow:
         import tensorflow as tf
 
@@ -377,6 +392,8 @@ def train(
         generic_sources, config["generic_sources"] = _generic_sources(root)
         # what the generic patches were given; a run folder made with other degradations is not resumed
         config["generic_degradations"] = DEFAULT_CONFIG.to_dict()
+        # recorded only when the photos are shrunk, so runs made before the option still resume
+        config["generic_scale_min"] = float(generic_scale_min) if generic_scale_min < 1.0 else None
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(model_name, profile)
     run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint.remove_temporaries(run_dir)
@@ -439,11 +456,13 @@ def train(
             stream = training_dataset(
                 train_pairs, patch_size, global_batch, seed, fresh_noise=True, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources,
+                generic_scale=(generic_scale_min, 1.0),
             )  # fmt: skip
         else:
             stream = training_batches(
                 train_pairs, patch_size, global_batch, seed, steps=(end_epoch - first_epoch) * steps, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources, workers=workers,
+                generic_scale=(generic_scale_min, 1.0),
             )  # fmt: skip
         model.fit(
             stream,
@@ -572,6 +591,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of training patches given a generic random degradation instead of the data set's noise (default 0)",
     )  # fmt: skip
     parser.add_argument(
+        "--generic-scale", type=float, default=1.0, metavar="MIN",
+        help="shrink the generic patches' photos by a random factor in [MIN, 1] first: finer texture (default 1: never)",
+    )  # fmt: skip
+    parser.add_argument(
         "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"
     )
     parser.add_argument(
@@ -608,6 +631,7 @@ def run_cli(args: argparse.Namespace) -> int:
             generic_fraction=args.generic,
             workers=args.workers,
             init_weights=args.init_weights,
+            generic_scale_min=args.generic_scale,
         )
     except TrainingDivergedError as error:
         print(f"casestudy train: error: {error}", file=sys.stderr)

@@ -376,3 +376,69 @@ def correlation_ablation(
     summary = table.groupby(["level", NOISE_KIND_COLUMN]).mean()
     summary["pairs"] = table.groupby(["level", NOISE_KIND_COLUMN]).size()
     return summary.sort_index(key=lambda keys: keys.map(order) if keys.name == "level" else keys)
+
+
+#: Bins of the clean image's brightness (mean of R, G, B in sRGB, [0, 1]) for :func:`brightness_bias`.
+BRIGHTNESS_BINS = (0.0, 0.1, 0.3, 0.6, 1.0)
+
+
+def brightness_bias(
+    check_dir: str | os.PathLike,
+    networks: Sequence[str] | Mapping[str, Any] = NETWORKS,
+    max_images: int | None = None,
+    bins: Sequence[float] = BRIGHTNESS_BINS,
+) -> pd.DataFrame:
+    """The mean signed error (output - clean) of the noisy input and of each network, per level and brightness.
+
+    A network's PSNR gap can be noise it left, detail it removed, or a shift of the whole
+    tone: a dark area returned darker than it was. The last is invisible in a crop yet costs
+    PSNR over every pixel of the area. It is what a network learns from a camera pipeline
+    whose noisy captures are *brighter* than their ground truth in the dark (noise clipped at
+    the sensor's black level, as in the simulator): it darkens dark noisy areas, and does it
+    where another noise, such as the check's, has no such offset. Pixels are grouped by the
+    clean image's brightness (the mean of its three channels) into ``bins``.
+
+    Returns:
+        One row per ``level`` (light, medium, heavy) and ``brightness`` bin (``"0.1-0.3"``,
+        say): the mean error of :data:`NOISY_COLUMN` and of each network over the bin's pixels
+        of every pair of that level, and ``share``, the bin's fraction of those pixels. Bins
+        without pixels are left out.
+
+    Raises:
+        UnseenCheckError: not a check folder.
+        ValueError: ``bins`` not increasing from 0 to 1.
+    """
+    import pandas as pd
+
+    from casestudy.data.pairs import iter_pairs
+    from casestudy.models.inference import denoise_image
+
+    edges = np.asarray(bins, dtype=np.float64)
+    if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0.0 or edges[-1] != 1.0 or np.any(np.diff(edges) <= 0):
+        raise ValueError(f"bins must increase from 0 to 1, got {list(bins)}")
+    labels = [f"{low:g}-{high:g}" for low, high in zip(edges[:-1], edges[1:])]
+    record = read_record(check_dir)
+    models = _load_networks(networks)
+    sums: dict[tuple[str, str], dict[str, float]] = {}
+    for row, noisy, clean in iter_pairs(check_pairs(check_dir, record, max_images)):
+        outputs = {NOISY_COLUMN: noisy, **{name: denoise_image(model, noisy) for name, model in models.items()}}
+        brightness = clean.mean(axis=-1)
+        which = np.clip(np.searchsorted(edges, brightness, side="right") - 1, 0, len(labels) - 1)
+        for index, label in enumerate(labels):
+            mask = which == index
+            if not mask.any():
+                continue
+            entry = sums.setdefault((row.level, label), {"pixels": 0.0})
+            entry["pixels"] += float(mask.sum())
+            for name, image in outputs.items():
+                entry[name] = entry.get(name, 0.0) + float((image[mask] - clean[mask]).mean(axis=-1).sum())
+    rows = []
+    for (level, label), entry in sums.items():
+        total = sum(other["pixels"] for (other_level, _), other in sums.items() if other_level == level)
+        rows.append({"level": level, "brightness": label, "share": entry["pixels"] / total,
+                     **{name: entry[name] / entry["pixels"] for name in (NOISY_COLUMN, *models)}})  # fmt: skip
+    table = pd.DataFrame.from_records(rows)
+    order = {level: position for position, level in enumerate(level_order(list(table["level"].unique())))}
+    table = table.sort_values(["level", "brightness"], key=lambda keys: keys.map(order) if keys.name == "level"
+                              else keys.map(labels.index))  # fmt: skip
+    return table.set_index(["level", "brightness"])[[NOISY_COLUMN, *models, "share"]]

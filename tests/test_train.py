@@ -7,6 +7,7 @@ TensorFlow (op determinism, logical devices), run in subprocesses.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -159,6 +160,18 @@ def test_config_differences_ignore_versions_and_checkpoint_cadence() -> None:
     saved = {"model": "rednet", "seed": 1, "keras_version": "3.0", "checkpoint_steps": 2}
     assert config_differences(saved, {**saved, "keras_version": "3.9", "checkpoint_steps": None}) == []
     assert config_differences(saved, {**saved, "model": "mwcnn"}) == ["model: 'rednet' -> 'mwcnn'"]
+
+
+def test_config_differences_read_a_saved_range_as_the_same_setting() -> None:
+    """A range saved as a JSON list is the tuple it was made from (a generic run must resume)."""
+    from casestudy.data.degrade import DEFAULT_CONFIG
+    from casestudy.train import config_differences
+
+    current = {"model": "rednet", "generic_degradations": dataclasses.asdict(DEFAULT_CONFIG)}
+    saved = json.loads(json.dumps({**current, "generic_degradations": DEFAULT_CONFIG.to_dict()}))
+    assert config_differences(saved, current) == []
+    wider = {**current, "generic_degradations": {**current["generic_degradations"], "poisson_a": (1e-4, 4e-2)}}
+    assert [entry.split(":")[0] for entry in config_differences(saved, wider)] == ["generic_degradations"]
 
 
 # --------------------------------------------------------------------------- a whole run, in-process

@@ -17,7 +17,8 @@ from casestudy.data.split import write_split
 from casestudy.io import read_image, write_png, write_text
 from casestudy.metrics import psnr
 from casestudy.unseen_check import (
-    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, check_for_profile, correlation_ablation,
+    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, brightness_bias, check_for_profile,
+    correlation_ablation,
     load_table,
     noise_autocorrelation, run_unseen_check, save_table, summarize_by_level,
 )  # fmt: skip
@@ -201,3 +202,30 @@ def test_correlation_ablation_needs_the_noise_levels_in_the_record(tmp_path: Pat
     write_text(root / unseen.RECORD_FILE, json.dumps(record))
     with pytest.raises(UnseenCheckError, match="does not list its noise levels"):
         correlation_ablation(root, networks=())
+
+
+def test_brightness_bias_shows_a_network_that_darkens(tmp_path: Path) -> None:
+    """An identity keeps the noisy input's offset; a network that scales by 0.9 darkens bright areas most."""
+    import keras
+
+    root = _write_check(tmp_path / "check", height=32, width=32)
+    image = keras.Input(shape=(None, None, 3))
+    identity = keras.Model(image, keras.layers.Identity()(image), name="identity")
+    darker = keras.Model(image, keras.layers.Rescaling(0.9)(image), name="darker")
+    table = brightness_bias(root, networks={"same": identity, "darker": darker}, bins=(0.0, 0.5, 1.0))
+    assert list(table.columns) == [NOISY_COLUMN, "same", "darker", "share"]
+    assert list(table.index.get_level_values("level").unique()) == ["light", "medium", "heavy"]
+    assert set(table.index.get_level_values("brightness")) == {"0-0.5", "0.5-1"}
+    np.testing.assert_allclose(table.groupby("level")["share"].sum(), 1.0)
+    np.testing.assert_allclose(table["same"], table[NOISY_COLUMN], atol=1e-6)
+    assert (table["darker"] < table[NOISY_COLUMN]).all()
+    shift = (table[NOISY_COLUMN] - table["darker"]).xs("heavy", level="level")
+    assert shift.is_monotonic_increasing  # 10 % of a brighter area is more
+
+
+def test_brightness_bias_refuses_bins_that_do_not_span_0_to_1(tmp_path: Path) -> None:
+    root = _write_check(tmp_path / "check")
+    with pytest.raises(ValueError, match="bins must increase from 0 to 1"):
+        brightness_bias(root, networks=(), bins=(0.0, 0.6, 0.5, 1.0))
+    with pytest.raises(ValueError, match="bins must increase from 0 to 1"):
+        brightness_bias(root, networks=(), bins=(0.1, 1.0))

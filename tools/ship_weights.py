@@ -35,6 +35,10 @@ TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--ep
 def reproduce_command(config: dict, previous: dict | None = None) -> str:
     """The commands that retrain the weights; a fine-tuned run starts from the previous stage's."""
     flags = " ".join(f"{flag} {config[key]}" for key, flag in TRAIN_FLAGS.items())
+    if config.get("generic_scale_min") is not None:
+        flags += f" --generic-scale {config['generic_scale_min']}"
+    if "patience" in config:  # None in the configuration is --patience 0: never stop early
+        flags += f" --patience {config['patience'] or 0}"
     backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""
     if previous is not None:
         name = config["model"]
@@ -47,6 +51,14 @@ def reproduce_command(config: dict, previous: dict | None = None) -> str:
         f"{backend}casestudy train {config['model']} --profile {config['profile']} {flags} --run-dir RUN && "
         f"python tools/ship_weights.py RUN"
     )
+
+
+def unfinished_reason(config: dict, state: dict, log: list[dict]) -> str:
+    """Why a run that never finished stopped where it did (its time limit), and how far its schedule had got."""
+    planned = int(config["epochs"]) * int(config["steps_per_epoch"])
+    rate = float(log[-1]["learning_rate"]) / float(config["learning_rate"]) if log else float("nan")
+    return (f"not finished: stopped by its time limit at step {int(state['step'])} of {planned} planned, "
+            f"with the learning rate still {rate:.2f} of its peak")  # fmt: skip
 
 
 def test_scores(weights: Path, data_dir: Path) -> dict:
@@ -107,12 +119,16 @@ def main() -> None:
             "data": {
                 "data_set": f"simulated-sidd ({config['profile']} profile) built with --photos data/photos",
                 "manifest_sha256": config.get("manifest_sha256"),
+                # pairs, sizes and split: the same wherever the set is built, while the manifest's pixel
+                # hashes can differ between machines whose numpy, SciPy or Pillow round differently
+                "catalogue_sha256": config.get("catalogue_sha256"),
                 "train_pairs": config["train_pairs"],
                 "val_pairs": config["val_pairs"],
                 "extra_photos": [{k: p.get(k) for k in ("name", "author", "licence", "source_package")}
                                  for p in photos if p.get("role") == "train"],  # fmt: skip
                 "generic_fraction": config.get("generic_fraction", 0.0),
                 "generic_degradations": config.get("generic_degradations"),
+                "generic_scale_min": config.get("generic_scale_min"),
             },
             "patch_size": config["patch_size"],
             "batch_size": config["global_batch_size"],
@@ -121,7 +137,7 @@ def main() -> None:
             f"cosine decay to {config['final_lr_fraction']} of the peak, gradient clipping {config['clipnorm']}",
             "steps": int(state["step"]),
             "epochs": int(state["epoch"]),
-            "stop_reason": state["stop_reason"],
+            "stop_reason": state["stop_reason"] or unfinished_reason(config, state, log),
             "wall_time_s": round(sum(float(row["seconds"]) for row in log)),
             "hardware": args.hardware,
             "keras": f"Keras {config['keras_version']} on {config.get('keras_backend', 'tensorflow')}",

@@ -131,6 +131,7 @@ def training_sampler(
     fresh_noise: bool = True,
     generic_fraction: float = 0.0,
     generic_sources: Sequence[np.ndarray] | None = None,
+    generic_scale: tuple[float, float] = (1.0, 1.0),
 ) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
     """The function ``i -> (noisy, clean)`` a training run draws its patches from.
 
@@ -142,7 +143,8 @@ def training_sampler(
     other cameras' noise, JPEG) instead of this data set's noise. Wider noise on its
     own does little; with more clean content (``casestudy data build --photos``) it
     is what made a network hold up on photos and noise it never saw
-    (``shared/MEASURED.md``).
+    (``shared/MEASURED.md``). ``generic_scale`` is the range of the random shrinking of
+    those photos (:class:`casestudy.data.photos.PhotoPatchSampler`'s ``scale_range``).
     """
     simulated = TrainingSampler(pairs, patch_size, seed, fresh_noise)
     if not 0.0 <= generic_fraction <= 1.0:
@@ -152,7 +154,7 @@ def training_sampler(
     from casestudy.data.photos import MixedSampler, PhotoPatchSampler
 
     sources = [pair.clean for pair in pairs] if generic_sources is None else list(generic_sources)
-    generic = PhotoPatchSampler(sources, patch_size, seed)
+    generic = PhotoPatchSampler(sources, patch_size, seed, scale_range=generic_scale)
     if generic_fraction == 1.0:
         return generic
     return MixedSampler([(simulated, 1.0 - generic_fraction), (generic, generic_fraction)], seed)
@@ -167,6 +169,7 @@ def training_dataset(
     start: int = 0,
     generic_fraction: float = 0.0,
     generic_sources: Sequence[np.ndarray] | None = None,
+    generic_scale: tuple[float, float] = (1.0, 1.0),
 ) -> tf.data.Dataset:
     """An endless, reproducible tf.data stream of (noisy, clean) batches (see :func:`training_sampler`).
 
@@ -177,7 +180,7 @@ def training_dataset(
     """
     import tensorflow as tf
 
-    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources)
+    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale)
     shape = (patch_size, patch_size, 3)
 
     def make(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -199,6 +202,7 @@ def training_batches(
     generic_fraction: float = 0.0,
     generic_sources: Sequence[np.ndarray] | None = None,
     workers: int = 1,
+    generic_scale: tuple[float, float] = (1.0, 1.0),
 ) -> Any:
     """The same stream as :func:`training_dataset`, as a ``keras.utils.PyDataset`` of ``steps`` batches.
 
@@ -208,7 +212,7 @@ def training_batches(
     """
     import keras
 
-    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources)
+    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale)
 
     class _Batches(keras.utils.PyDataset):
         def __len__(self) -> int:
