@@ -159,6 +159,26 @@ def test_photo_patch_sampler_clean_patch_comes_from_a_photo(tmp_path: Path) -> N
     assert any(np.any(np.all(windows == s, axis=(-3, -2, -1))) for s in symmetries)
 
 
+def test_photo_patch_sampler_shrinks_the_photo_by_the_drawn_scale() -> None:
+    """A ramp rising 1 grey level per pixel rises 2 per pixel once the photo is shrunk to half its size."""
+    ramp = np.tile(np.arange(200, dtype=np.uint8)[None, :, None], (200, 1, 3))
+    quiet = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0)
+
+    def slope(scale: float, index: int) -> float:
+        sampler = ph.PhotoPatchSampler([ramp], patch_size=16, seed=4, config=quiet, scale_range=(scale, scale))
+        clean = sampler(index)[1] * 255.0
+        steps = [np.abs(np.diff(clean, axis=axis))[2:-2, 2:-2].max() for axis in (0, 1)]  # the ramp's axis after symmetry
+        return float(max(steps))
+
+    for index in range(4):
+        assert slope(1.0, index) == pytest.approx(1.0, abs=1e-6)
+        assert slope(0.5, index) == pytest.approx(2.0, abs=0.51)  # Lanczos on 8 bits: steps of 2 +- rounding
+    with pytest.raises(ValueError, match="scale_range must be"):
+        ph.PhotoPatchSampler([ramp], patch_size=16, seed=0, scale_range=(0.0, 1.0))
+    with pytest.raises(ValueError, match="scale_range must be"):
+        ph.PhotoPatchSampler([ramp], patch_size=16, seed=0, scale_range=(0.8, 0.5))
+
+
 def test_photo_patch_sampler_refuses_small_photos() -> None:
     with pytest.raises(ValueError, match="smaller than the 32-pixel patch"):
         ph.PhotoPatchSampler([np.zeros((16, 64, 3), np.uint8)], patch_size=32, seed=0)

@@ -382,6 +382,22 @@ def test_early_stopping_after_patience_epochs_without_a_better_score(tmp_path: P
     assert read_state(tmp_path / "best.keras")["best_epoch"] == 2
 
 
+def test_a_run_with_generic_patches_resumes_and_records_the_photo_scale(smoke_data: Path, tmp_path: Path) -> None:
+    """Its saved degradations (ranges as JSON lists) are the ones it is resumed with; a new scale is another run."""
+    from casestudy.train import RunFolderError, train
+
+    settings = dict(data_dir=smoke_data, run_dir=tmp_path / "generic", epochs=1, steps_per_epoch=1,
+                    generic_fraction=0.5, generic_scale_min=0.5, **SMOKE)  # fmt: skip
+    first = train("rednet", **settings)
+    assert json.loads((first.run_dir / "config.json").read_text())["generic_scale_min"] == 0.5
+    again = train("rednet", **settings)
+    assert again.step == first.step == 1 and again.resumed_from_step == 1
+    with pytest.raises(RunFolderError, match="generic_scale_min: 0.5 -> None"):
+        train("rednet", **{**settings, "generic_scale_min": 1.0})
+    with pytest.raises(ValueError, match=r"generic_scale_min must lie in \(0, 1\]"):
+        train("rednet", **{**settings, "run_dir": tmp_path / "other", "generic_scale_min": 0.0})
+
+
 def test_a_new_run_can_start_from_trained_weights_and_records_them(finished_run, smoke_data: Path, tmp_path: Path) -> None:
     from casestudy.models.cards import sha256_of
     from casestudy.train import train
