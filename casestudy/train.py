@@ -255,6 +255,7 @@ def train(
     workers: int | None = None,
     init_weights: str | os.PathLike | None = None,
     generic_scale_min: float = 1.0,
+    generic_camera: float | None = None,
 ) -> TrainResult:
     """Train ``model_name`` (resuming its run folder if it holds a checkpoint) and return the result.
 
@@ -286,6 +287,10 @@ def train(
         generic_scale_min: the generic patches' photos are shrunk by a random factor between
             this and 1 (log-uniform) before a patch is cut: the same photos at smaller viewing
             sizes, with finer texture per pixel (1: patches at the photos' own size).
+        generic_camera: the probability of the generic degradations' camera step (the
+            simulator's noise on a photo; default :data:`casestudy.data.degrade.DEFAULT_CONFIG`'s).
+            Its noisy output is brighter than its target in the dark, as the simulated pairs are,
+            and a network trained on much of it darkens dark areas of other noise.
         init_weights: a ``.keras`` file of the same network and width whose weights a new run
             starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
         workers: processes drawing patches when Keras runs on a backend other than TensorFlow
@@ -321,6 +326,9 @@ def train(
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
     if not 0.0 < generic_scale_min <= 1.0:
         raise ValueError(f"generic_scale_min must lie in (0, 1], got {generic_scale_min}")
+    from casestudy.data.degrade import DEFAULT_CONFIG
+
+    degradations = DEFAULT_CONFIG if generic_camera is None else dataclasses.replace(DEFAULT_CONFIG, p_camera=generic_camera)
     if on_tensorflow:
         import tensorflow as tf
 
@@ -387,11 +395,9 @@ def train(
         config["init_weights"] = {"file": str(init_weights), "sha256": sha256_of(init_weights)}
     generic_sources = None
     if generic_fraction > 0:
-        from casestudy.data.degrade import DEFAULT_CONFIG
-
         generic_sources, config["generic_sources"] = _generic_sources(root)
         # what the generic patches were given; a run folder made with other degradations is not resumed
-        config["generic_degradations"] = DEFAULT_CONFIG.to_dict()
+        config["generic_degradations"] = degradations.to_dict()
         # recorded only when the photos are shrunk, so runs made before the option still resume
         config["generic_scale_min"] = float(generic_scale_min) if generic_scale_min < 1.0 else None
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(model_name, profile)
@@ -456,13 +462,13 @@ def train(
             stream = training_dataset(
                 train_pairs, patch_size, global_batch, seed, fresh_noise=True, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources,
-                generic_scale=(generic_scale_min, 1.0),
+                generic_scale=(generic_scale_min, 1.0), generic_config=degradations,
             )  # fmt: skip
         else:
             stream = training_batches(
                 train_pairs, patch_size, global_batch, seed, steps=(end_epoch - first_epoch) * steps, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources, workers=workers,
-                generic_scale=(generic_scale_min, 1.0),
+                generic_scale=(generic_scale_min, 1.0), generic_config=degradations,
             )  # fmt: skip
         model.fit(
             stream,
@@ -595,6 +601,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shrink the generic patches' photos by a random factor in [MIN, 1] first: finer texture (default 1: never)",
     )  # fmt: skip
     parser.add_argument(
+        "--generic-camera", type=float, metavar="P",
+        help="probability of the simulated-camera step among the generic degradations (default 0.3)",
+    )  # fmt: skip
+    parser.add_argument(
         "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"
     )
     parser.add_argument(
@@ -632,6 +642,7 @@ def run_cli(args: argparse.Namespace) -> int:
             workers=args.workers,
             init_weights=args.init_weights,
             generic_scale_min=args.generic_scale,
+            generic_camera=args.generic_camera,
         )
     except TrainingDivergedError as error:
         print(f"casestudy train: error: {error}", file=sys.stderr)

@@ -387,6 +387,7 @@ def brightness_bias(
     networks: Sequence[str] | Mapping[str, Any] = NETWORKS,
     max_images: int | None = None,
     bins: Sequence[float] = BRIGHTNESS_BINS,
+    by_image: bool = False,
 ) -> pd.DataFrame:
     """The mean signed error (output - clean) of the noisy input and of each network, per level and brightness.
 
@@ -396,13 +397,16 @@ def brightness_bias(
     whose noisy captures are *brighter* than their ground truth in the dark (noise clipped at
     the sensor's black level, as in the simulator): it darkens dark noisy areas, and does it
     where another noise, such as the check's, has no such offset. Pixels are grouped by the
-    clean image's brightness (the mean of its three channels) into ``bins``.
+    clean image's brightness (the mean of its three channels) into ``bins``. Pooled over
+    the images, one photo's shift can hide behind another's opposite one; ``by_image`` keeps
+    them apart. A negative offset in a bin that is a small share of a photo is more often
+    lost detail (small bright objects dimmed) than a shift of tone.
 
     Returns:
         One row per ``level`` (light, medium, heavy) and ``brightness`` bin (``"0.1-0.3"``,
-        say): the mean error of :data:`NOISY_COLUMN` and of each network over the bin's pixels
-        of every pair of that level, and ``share``, the bin's fraction of those pixels. Bins
-        without pixels are left out.
+        say), with ``by_image`` per ``image``, ``level`` and bin: the mean error of
+        :data:`NOISY_COLUMN` and of each network over the bin's pixels of those pairs, and
+        ``share``, the bin's fraction of those pairs' pixels. Bins without pixels are left out.
 
     Raises:
         UnseenCheckError: not a check folder.
@@ -419,7 +423,7 @@ def brightness_bias(
     labels = [f"{low:g}-{high:g}" for low, high in zip(edges[:-1], edges[1:])]
     record = read_record(check_dir)
     models = _load_networks(networks)
-    sums: dict[tuple[str, str], dict[str, float]] = {}
+    sums: dict[tuple[str, ...], dict[str, float]] = {}
     for row, noisy, clean in iter_pairs(check_pairs(check_dir, record, max_images)):
         outputs = {NOISY_COLUMN: noisy, **{name: denoise_image(model, noisy) for name, model in models.items()}}
         brightness = clean.mean(axis=-1)
@@ -428,17 +432,20 @@ def brightness_bias(
             mask = which == index
             if not mask.any():
                 continue
-            entry = sums.setdefault((row.level, label), {"pixels": 0.0})
+            group = (row.image, row.level) if by_image else (row.level,)
+            entry = sums.setdefault((*group, label), {"pixels": 0.0})
             entry["pixels"] += float(mask.sum())
             for name, image in outputs.items():
                 entry[name] = entry.get(name, 0.0) + float((image[mask] - clean[mask]).mean(axis=-1).sum())
+    keys = ["image", "level", "brightness"] if by_image else ["level", "brightness"]
     rows = []
-    for (level, label), entry in sums.items():
-        total = sum(other["pixels"] for (other_level, _), other in sums.items() if other_level == level)
-        rows.append({"level": level, "brightness": label, "share": entry["pixels"] / total,
+    for (*group, label), entry in sums.items():
+        total = sum(other["pixels"] for (*other_group, _), other in sums.items() if other_group == group)
+        rows.append({**dict(zip(keys, (*group, label))), "share": entry["pixels"] / total,
                      **{name: entry[name] / entry["pixels"] for name in (NOISY_COLUMN, *models)}})  # fmt: skip
     table = pd.DataFrame.from_records(rows)
+    images = list(dict.fromkeys(pair["image"] for pair in record["pairs"]))  # the record's order
     order = {level: position for position, level in enumerate(level_order(list(table["level"].unique())))}
-    table = table.sort_values(["level", "brightness"], key=lambda keys: keys.map(order) if keys.name == "level"
-                              else keys.map(labels.index))  # fmt: skip
-    return table.set_index(["level", "brightness"])[[NOISY_COLUMN, *models, "share"]]
+    rank = {"image": images.index, "level": order.__getitem__, "brightness": labels.index}
+    table = table.sort_values(keys, key=lambda column: column.map(rank[column.name]))
+    return table.set_index(keys)[[NOISY_COLUMN, *models, "share"]]

@@ -160,3 +160,17 @@ def test_generic_samples_take_their_clean_patches_from_the_given_sources() -> No
     for index in range(5):
         _, clean = sampler(index)
         np.testing.assert_allclose(clean, 200 / 255, atol=1e-6)
+
+
+def test_generic_samples_follow_the_given_degradations() -> None:
+    """With every step switched off, a generic sample is its clean patch; the default config never leaves it clean."""
+    from casestudy.data.degrade import DegradationConfig
+
+    pairs = [_coordinate_pair(64, 64)]
+    nothing = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0, force_noise=False)
+    quiet = patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.0, generic_config=nothing)
+    default = patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.0)
+    for index in range(5):
+        noisy, clean = quiet(index)
+        np.testing.assert_array_equal(noisy, clean)
+        assert not np.array_equal(*default(index))

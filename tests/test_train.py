@@ -398,6 +398,19 @@ def test_a_run_with_generic_patches_resumes_and_records_the_photo_scale(smoke_da
         train("rednet", **{**settings, "run_dir": tmp_path / "other", "generic_scale_min": 0.0})
 
 
+def test_a_run_records_the_camera_step_it_was_given(smoke_data: Path, tmp_path: Path) -> None:
+    from casestudy.train import RunFolderError, train
+
+    settings = dict(data_dir=smoke_data, run_dir=tmp_path / "camera", epochs=1, steps_per_epoch=1,
+                    generic_fraction=0.5, generic_camera=0.0, **SMOKE)  # fmt: skip
+    result = train("rednet", **settings)
+    assert json.loads((result.run_dir / "config.json").read_text())["generic_degradations"]["p_camera"] == 0.0
+    with pytest.raises(RunFolderError, match="generic_degradations"):
+        train("rednet", **{**settings, "generic_camera": None})  # the default camera step: another run
+    with pytest.raises(ValueError, match=r"p_camera must be a probability in \[0, 1\], got 1.5"):
+        train("rednet", **{**settings, "run_dir": tmp_path / "bad", "generic_camera": 1.5})
+
+
 def test_a_new_run_can_start_from_trained_weights_and_records_them(finished_run, smoke_data: Path, tmp_path: Path) -> None:
     from casestudy.models.cards import sha256_of
     from casestudy.train import train

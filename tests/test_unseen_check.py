@@ -221,6 +221,13 @@ def test_brightness_bias_shows_a_network_that_darkens(tmp_path: Path) -> None:
     assert (table["darker"] < table[NOISY_COLUMN]).all()
     shift = (table[NOISY_COLUMN] - table["darker"]).xs("heavy", level="level")
     assert shift.is_monotonic_increasing  # 10 % of a brighter area is more
+    per_image = brightness_bias(root, networks={"darker": darker}, bins=(0.0, 0.5, 1.0), by_image=True)
+    assert list(per_image.index.names) == ["image", "level", "brightness"]
+    assert list(per_image.index.get_level_values("image").unique()) == list(IMAGES)  # the record's order
+    np.testing.assert_allclose(per_image.groupby(["image", "level"])["share"].sum(), 1.0)
+    pixels = per_image["share"].groupby(["level", "brightness"]).sum() / len(IMAGES)  # same-sized images
+    pooled = (per_image["darker"] * per_image["share"]).groupby(["level", "brightness"]).sum() / len(IMAGES) / pixels
+    np.testing.assert_allclose(pooled.reindex(table.index), table["darker"], rtol=1e-5)
 
 
 def test_brightness_bias_refuses_bins_that_do_not_span_0_to_1(tmp_path: Path) -> None:

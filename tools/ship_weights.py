@@ -21,6 +21,7 @@ import numpy as np
 
 from casestudy.config import project_root
 from casestudy.data.catalogue import load_catalogue
+from casestudy.data.degrade import DEFAULT_CONFIG
 from casestudy.data.pairs import iter_pairs
 from casestudy.metrics import psnr, ssim
 from casestudy.models import MODELS, load_model
@@ -37,6 +38,9 @@ def reproduce_command(config: dict, previous: dict | None = None) -> str:
     flags = " ".join(f"{flag} {config[key]}" for key, flag in TRAIN_FLAGS.items())
     if config.get("generic_scale_min") is not None:
         flags += f" --generic-scale {config['generic_scale_min']}"
+    degradations = config.get("generic_degradations") or {}
+    if "p_camera" in degradations and degradations["p_camera"] != DEFAULT_CONFIG.p_camera:
+        flags += f" --generic-camera {degradations['p_camera']}"
     if "patience" in config:  # None in the configuration is --patience 0: never stop early
         flags += f" --patience {config['patience'] or 0}"
     backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""

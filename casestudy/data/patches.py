@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf
 
     from casestudy.camera import CaptureSettings
+    from casestudy.data.degrade import DegradationConfig
 
 #: The margin (in pixels, even to keep the Bayer phase) added around a patch
 #: before re-simulating its noise, so demosaicing sees real neighbours at the border.
@@ -132,6 +133,7 @@ def training_sampler(
     generic_fraction: float = 0.0,
     generic_sources: Sequence[np.ndarray] | None = None,
     generic_scale: tuple[float, float] = (1.0, 1.0),
+    generic_config: DegradationConfig | None = None,
 ) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
     """The function ``i -> (noisy, clean)`` a training run draws its patches from.
 
@@ -144,17 +146,21 @@ def training_sampler(
     own does little; with more clean content (``casestudy data build --photos``) it
     is what made a network hold up on photos and noise it never saw
     (``shared/MEASURED.md``). ``generic_scale`` is the range of the random shrinking of
-    those photos (:class:`casestudy.data.photos.PhotoPatchSampler`'s ``scale_range``).
+    those photos (:class:`casestudy.data.photos.PhotoPatchSampler`'s ``scale_range``), and
+    ``generic_config`` the degradations' probabilities and ranges (default
+    :data:`casestudy.data.degrade.DEFAULT_CONFIG`).
     """
     simulated = TrainingSampler(pairs, patch_size, seed, fresh_noise)
     if not 0.0 <= generic_fraction <= 1.0:
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
     if generic_fraction == 0.0:
         return simulated
+    from casestudy.data.degrade import DEFAULT_CONFIG
     from casestudy.data.photos import MixedSampler, PhotoPatchSampler
 
     sources = [pair.clean for pair in pairs] if generic_sources is None else list(generic_sources)
-    generic = PhotoPatchSampler(sources, patch_size, seed, scale_range=generic_scale)
+    config = DEFAULT_CONFIG if generic_config is None else generic_config
+    generic = PhotoPatchSampler(sources, patch_size, seed, config=config, scale_range=generic_scale)
     if generic_fraction == 1.0:
         return generic
     return MixedSampler([(simulated, 1.0 - generic_fraction), (generic, generic_fraction)], seed)
@@ -170,6 +176,7 @@ def training_dataset(
     generic_fraction: float = 0.0,
     generic_sources: Sequence[np.ndarray] | None = None,
     generic_scale: tuple[float, float] = (1.0, 1.0),
+    generic_config: DegradationConfig | None = None,
 ) -> tf.data.Dataset:
     """An endless, reproducible tf.data stream of (noisy, clean) batches (see :func:`training_sampler`).
 
@@ -180,7 +187,9 @@ def training_dataset(
     """
     import tensorflow as tf
 
-    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale)
+    sampler = training_sampler(
+        pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config
+    )
     shape = (patch_size, patch_size, 3)
 
     def make(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -203,6 +212,7 @@ def training_batches(
     generic_sources: Sequence[np.ndarray] | None = None,
     workers: int = 1,
     generic_scale: tuple[float, float] = (1.0, 1.0),
+    generic_config: DegradationConfig | None = None,
 ) -> Any:
     """The same stream as :func:`training_dataset`, as a ``keras.utils.PyDataset`` of ``steps`` batches.
 
@@ -212,7 +222,9 @@ def training_batches(
     """
     import keras
 
-    sampler = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale)
+    sampler = training_sampler(
+        pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config
+    )
 
     class _Batches(keras.utils.PyDataset):
         def __len__(self) -> int:
