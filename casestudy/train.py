@@ -600,9 +600,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--generic-scale", type=float, default=1.0, metavar="MIN",
         help="shrink the generic patches' photos by a random factor in [MIN, 1] first: finer texture (default 1: never)",
     )  # fmt: skip
+    from casestudy.data.degrade import DEFAULT_CONFIG
+
     parser.add_argument(
         "--generic-camera", type=float, metavar="P",
-        help="probability of the simulated-camera step among the generic degradations (default 0.3)",
+        help=f"probability of the simulated-camera step among the generic degradations (default {DEFAULT_CONFIG.p_camera})",
     )  # fmt: skip
     parser.add_argument(
         "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"

@@ -137,8 +137,8 @@ class DegradationConfig:
         return {step: getattr(self, f"p_{step}") for step in STEPS}
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary (saved with the weights that were trained with it): ranges as lists, as JSON reads them."""
-        return {key: list(value) if isinstance(value, tuple) else value for key, value in dataclasses.asdict(self).items()}
+        """JSON-safe dictionary (saved with the weights that were trained with it)."""
+        return dataclasses.asdict(self)
 
 
 #: The default used in training.
