@@ -8,7 +8,9 @@ import pytest
 
 from casestudy.config import project_root
 from casestudy.models import build_model, load_model
-from casestudy.models.cards import CardError, export_weights, read_card, sha256_of, verify_card, write_card
+from casestudy.models.cards import (
+    CardError, export_weights, read_card, sha256_of, training_stages, verify_card, write_card,
+)  # fmt: skip
 from casestudy.training.precision import dtype_policy
 
 SHIPPED = sorted((project_root() / "weights").glob("*.json"))
@@ -70,3 +72,45 @@ def test_each_shipped_card_matches_its_weights(card: Path) -> None:
 def test_the_shipped_weights_stay_under_50_mb() -> None:
     total = sum(path.stat().st_size for path in (project_root() / "weights").glob("*.keras"))
     assert total < 50 * 2**20
+
+
+def _ship_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ship_weights_tool", project_root() / "tools" / "ship_weights.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_each_stage_of_a_reproduce_command_trains_in_a_run_folder_of_its_own() -> None:
+    """A stage that reused the previous stage's folder would be refused as a resumption with another configuration."""
+    tool = _ship_tool()
+    config = {"model": "rednet", "profile": "laptop", "width": 8, "batch_size": 16, "epochs": 2, "steps_per_epoch": 5,
+              "loss": "l1", "generic_fraction": 0.7, "precision": "float32", "learning_rate": 2e-4, "seed": 1}
+    first = tool.reproduce_command(config)
+    assert first.startswith("casestudy data build") and first.endswith("--run-dir RUN && python tools/ship_weights.py RUN")
+    second = tool.reproduce_command(config, {"reproduce": first})
+    assert second.startswith(first + " && ")
+    assert second.endswith("--init-weights weights/rednet.keras --run-dir RUN2 && python tools/ship_weights.py RUN2")
+    third = tool.reproduce_command(config, {"reproduce": second})
+    assert third.startswith(second + " && ") and third.endswith("--run-dir RUN3 && python tools/ship_weights.py RUN3")
+    for card in SHIPPED:
+        command = json.loads(card.read_text())["reproduce"]
+        folders = [part.split()[0] for part in command.split("--run-dir ")[1:]]
+        assert len(folders) == len(set(folders)), f"{card.name}: a run folder is reused in {command}"
+
+
+def test_training_stages_walks_every_stage_oldest_first() -> None:
+    first = {**_card(), "training": {"steps": 100}, "scores": {"test": 1}}
+    second = {**_card(), "training": {"steps": 20, "initialised_from": first}, "scores": {"test": 2}}
+    third = {**_card(), "training": {"steps": 5, "initialised_from": {"sha256": "x", **second}}, "scores": {"test": 3}}
+    assert [stage["training"]["steps"] for stage in training_stages(third)] == [100, 20, 5]
+    assert training_stages(first) == [first]
+    partial = {**_card(), "training": {"steps": 5, "initialised_from": {"file": "old.keras"}}, "scores": {}}
+    assert training_stages(partial) == [partial]  # a start without a card of its own ends the walk
+    with pytest.raises(CardError, match="not a weights card"):
+        training_stages({"model": "rednet"})
+    for card in SHIPPED:  # every shipped card's stages are in order: the last one is the card itself
+        stages = training_stages(read_card(card))
+        assert stages[-1]["training"] == read_card(card)["training"] and len(stages) >= 2

@@ -195,6 +195,24 @@ def test_correlation_ablation_pairs_the_checks_noise_with_white_noise_of_the_sam
     assert (gain.loc["heavy", "white"] > gain.loc["heavy", "correlated"] + 1.0)
 
 
+def test_correlation_ablation_with_the_classical_filters_given_the_true_noise(tmp_path: Path) -> None:
+    """NLM and BM3D score both versions; told the true noise, BM3D removes white noise far better than correlated."""
+    import keras
+
+    root = _write_check(tmp_path / "check", height=64, width=64)
+    image = keras.Input(shape=(None, None, 3))
+    identity = keras.Model(image, keras.layers.Identity()(image), name="identity")
+    summary = correlation_ablation(root, networks={"same": identity}, max_images=1, classical=True)
+    assert list(summary.columns) == [NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "same", "pairs"]
+    assert (summary["pairs"] == 1).all()
+    gain = summary[[NLM_COLUMN, BM3D_COLUMN]].sub(summary[NOISY_COLUMN], axis=0)
+    assert (gain.xs("white", level="noise") > 3.0).all().all()  # smooth pictures: both clean white noise well
+    bm3d = gain[BM3D_COLUMN].unstack("noise")
+    assert (bm3d["white"] > bm3d["correlated"] + 1.0).all()
+    with pytest.raises(ValueError, match="clash"):
+        correlation_ablation(root, networks={BM3D_COLUMN: identity}, max_images=1)
+
+
 def test_correlation_ablation_needs_the_noise_levels_in_the_record(tmp_path: Path) -> None:
     root = _write_check(tmp_path / "check")
     record = json.loads((root / unseen.RECORD_FILE).read_text())

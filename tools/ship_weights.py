@@ -46,9 +46,11 @@ def reproduce_command(config: dict, previous: dict | None = None) -> str:
     backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""
     if previous is not None:
         name = config["model"]
+        # each stage trains in a run folder of its own (RUN, RUN2, RUN3, ...): a folder is resumed, not reused
+        run = f"RUN{previous['reproduce'].count('--run-dir RUN') + 1}"
         return (
             f"{previous['reproduce']} && {backend}casestudy train {name} --profile {config['profile']} {flags} "
-            f"--init-weights weights/{name}.keras --run-dir RUN2 && python tools/ship_weights.py RUN2"
+            f"--init-weights weights/{name}.keras --run-dir {run} && python tools/ship_weights.py {run}"
         )
     return (
         f"casestudy data build --profile {config['profile']} --photos data/photos && "

@@ -433,16 +433,12 @@ def card_stages(card: Mapping[str, Any]) -> pd.DataFrame:
     """
     import pandas as pd
 
+    from casestudy.models.cards import training_stages
+
     if "training" not in card or "scores" not in card:
         raise ValueError("not a weights card: it needs 'training' and 'scores'")
-    stages, current = [], dict(card)
-    while current is not None:
-        stages.append(current)
-        current = current["training"].get("initialised_from")
-        if current is not None and ("training" not in current or "scores" not in current):
-            current = None
     rows = []
-    for stage in reversed(stages):
+    for stage in training_stages(dict(card)):
         training, scores = stage["training"], stage["scores"]
         test, unseen = scores.get("test", {}), scores.get("unseen_check", {})
         rows.append({

@@ -117,6 +117,26 @@ def read_card(path: str | os.PathLike) -> dict[str, Any]:
     return card
 
 
+def training_stages(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card of every training stage behind ``card``, oldest first, ``card`` itself last.
+
+    Fine-tuned weights keep the card of the stage they started from under
+    ``training.initialised_from``, which may keep its own, and so on; the walk stops at a
+    stage without ``training`` and ``scores``. Each stage's ``training`` says how it was
+    trained, its ``scores`` how it scored.
+
+    Raises:
+        CardError: ``card`` itself has no ``training`` or no ``scores``.
+    """
+    if "training" not in card or "scores" not in card:
+        raise CardError("not a weights card: it needs 'training' and 'scores'")
+    stages, current = [], card
+    while current is not None and "training" in current and "scores" in current:
+        stages.append(current)
+        current = current["training"].get("initialised_from")
+    return stages[::-1]
+
+
 def verify_card(path: str | os.PathLike) -> dict[str, Any]:
     """Check a card against its weights: same SHA-256, loads in safe mode, same network, width and parameters.
 
