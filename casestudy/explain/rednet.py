@@ -429,14 +429,12 @@ def card_stages(card: Mapping[str, Any]) -> pd.DataFrame:
     ``test_psnr``, ``unseen_noisy_psnr`` and ``unseen_psnr`` (NaN where the card says nothing).
 
     Raises:
-        ValueError: a card without ``training`` and ``scores``.
+        casestudy.models.cards.CardError (a ValueError): a card without ``training`` and ``scores``.
     """
     import pandas as pd
 
     from casestudy.models.cards import training_stages
 
-    if "training" not in card or "scores" not in card:
-        raise ValueError("not a weights card: it needs 'training' and 'scores'")
     rows = []
     for stage in training_stages(dict(card)):
         training, scores = stage["training"], stage["scores"]
