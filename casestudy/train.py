@@ -51,6 +51,8 @@ EPOCHS = {"smoke": 2, "laptop": 10, "gpu": 50}
 #: Loss names accepted by :func:`train`, and the Keras losses they stand for.
 LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error"}
 DISTRIBUTE = ("auto", "none", "mirrored")
+#: What each epoch is scored on (see :func:`train`'s ``validation``).
+VALIDATIONS = ("split", "photos")
 CONFIG_FILE = "config.json"
 CONFIG_FORMAT = "casestudy-train-config"
 #: Config entries that may differ between a run and its resumption (they do not change what is computed).
@@ -184,9 +186,17 @@ def _copy_weights(source: Path, model: Any) -> None:
     model.set_weights(trained.get_weights())
 
 
-def _generic_sources(root: Path) -> tuple[list | None, str]:
-    """Clean images for the generic degradations: a simulated set's sharp source photos, else the pairs' clean images."""
+def _generic_sources(root: Path, folder: str | os.PathLike | None = None) -> tuple[list | None, str]:
+    """Clean images for the generic degradations: ``folder``'s photos if given, else a simulated set's sharp
+    source photos, else the pairs' clean images."""
     from casestudy.data.simulated import MANIFEST_FILE, source_photos
+
+    if folder is not None:
+        from casestudy.data.photos import photo_folder
+
+        photos = photo_folder(folder)
+        digest = hashlib.sha256("".join(sorted(photo.sha256 for photo in photos)).encode()).hexdigest()
+        return [photo.load() for photo in photos], f"{len(photos)} photos of {Path(folder).name}/ (sha256 {digest[:16]})"
 
     if not (root / MANIFEST_FILE).is_file():
         return None, "the training pairs' clean images"
@@ -256,6 +266,8 @@ def train(
     init_weights: str | os.PathLike | None = None,
     generic_scale_min: float = 1.0,
     generic_camera: float | None = None,
+    validation: str = "split",
+    generic_photos: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Train ``model_name`` (resuming its run folder if it holds a checkpoint) and return the result.
 
@@ -293,6 +305,11 @@ def train(
             and a network trained on much of it darkens dark areas of other noise.
         init_weights: a ``.keras`` file of the same network and width whose weights a new run
             starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
+        validation: ``"split"`` scores each epoch on the data set's validation split; ``"photos"`` on
+            held-out photographs with white and generic noise at several levels
+            (:func:`casestudy.data.photos.photo_validation_pairs`), the yardstick of the shipped networks.
+        generic_photos: a folder of clean photos for the generic patches (a pool folder gives its
+            ``train`` photos); default: the sharp photos behind a simulated set's training pairs.
         workers: processes drawing patches when Keras runs on a backend other than TensorFlow
             (JAX, say, on a GPU machine without TensorFlow; default: the CPU count less one).
 
@@ -308,7 +325,13 @@ def train(
     steps_per_epoch = int(steps_per_epoch or max(1, math.ceil(profile.train_steps / epochs)))
     if epochs < 1 or steps_per_epoch < 1:
         raise ValueError(f"epochs and steps per epoch must be at least 1, got {epochs} and {steps_per_epoch}")
+    if validation not in VALIDATIONS:
+        raise ValueError(f"unknown validation {validation!r}; choose one of: {', '.join(VALIDATIONS)}")
     root, catalogue, train_pairs, val_pairs = _load_data(data_dir, profile)
+    if validation == "photos":
+        from casestudy.data.photos import photo_validation_pairs
+
+        val_pairs = photo_validation_pairs(seed=int(profile.seed if seed is None else seed))
 
     from casestudy.models import get_model_spec
 
@@ -354,6 +377,7 @@ def train(
         **data_fingerprint(root, catalogue),
         "train_pairs": len(train_pairs),
         "val_pairs": len(val_pairs),
+        **({"validation": "photos"} if validation == "photos" else {}),
         "fresh_noise": any(pair.settings is not None for pair in train_pairs),
         "generic_fraction": float(generic_fraction),
         "generic_sources": None,
@@ -395,9 +419,14 @@ def train(
         config["init_weights"] = {"file": str(init_weights), "sha256": sha256_of(init_weights)}
     generic_sources = None
     if generic_fraction > 0:
-        generic_sources, config["generic_sources"] = _generic_sources(root)
+        generic_sources, config["generic_sources"] = _generic_sources(root, generic_photos)
+        if generic_photos is not None:
+            config["generic_photos"] = Path(generic_photos).as_posix()
         # what the generic patches were given; a run folder made with other degradations is not resumed
         config["generic_degradations"] = degradations.to_dict()
+        from casestudy.data.photos import FLAT_REDRAWS
+
+        config["generic_sampling"] = {"photos": "equal weight", "flat_redraws": FLAT_REDRAWS}
         # recorded only when the photos are shrunk, so runs made before the option still resume
         config["generic_scale_min"] = float(generic_scale_min) if generic_scale_min < 1.0 else None
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(model_name, profile)
@@ -466,7 +495,7 @@ def train(
             )  # fmt: skip
         else:
             stream = training_batches(
-                train_pairs, patch_size, global_batch, seed, steps=(end_epoch - first_epoch) * steps, start=start,
+                train_pairs, patch_size, global_batch, seed, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources, workers=workers,
                 generic_scale=(generic_scale_min, 1.0), generic_config=degradations,
             )  # fmt: skip
@@ -607,6 +636,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"probability of the simulated-camera step among the generic degradations (default {DEFAULT_CONFIG.p_camera})",
     )  # fmt: skip
     parser.add_argument(
+        "--generic-photos", metavar="DIR",
+        help="clean photos for the generic patches (data/photos: the pool's train photos; default: the simulated "
+        "set's source photos)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--validation", default="split", choices=VALIDATIONS,
+        help="score epochs on the data set's validation split (default) or on held-out photos with white and "
+        "generic noise (photos)",
+    )  # fmt: skip
+    parser.add_argument(
         "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"
     )
     parser.add_argument(
@@ -645,6 +684,8 @@ def run_cli(args: argparse.Namespace) -> int:
             init_weights=args.init_weights,
             generic_scale_min=args.generic_scale,
             generic_camera=args.generic_camera,
+            validation=args.validation,
+            generic_photos=args.generic_photos,
         )
     except TrainingDivergedError as error:
         print(f"casestudy train: error: {error}", file=sys.stderr)

@@ -93,7 +93,8 @@ def unseen_noise_scores(
     Raises:
         ValueError: an unknown baseline, or an image that is not (H, W, 3) in [0, 1].
     """
-    from casestudy.data.unseen import LEVELS, _resize, add_unseen_noise
+    from casestudy.data.unseen import LEVELS, add_unseen_noise
+    from casestudy.data.unseen import resize_long_side as _resize
     from casestudy.io import to_uint8
     from casestudy.metrics import check_image, psnr
     from casestudy.models.inference import denoise_image

@@ -12,7 +12,8 @@ GREY = np.full((96, 96, 3), 0.5, dtype=np.float32)
 
 def only(step: str, **ranges: object) -> dg.DegradationConfig:
     """A config that runs exactly ``step``."""
-    return dg.DegradationConfig(**{f"p_{name}": float(name == step) for name in dg.STEPS}, **ranges)
+    shortcuts = {"p_clean": 0.0, "p_white": 0.0} | ranges
+    return dg.DegradationConfig(**{f"p_{name}": float(name == step) for name in dg.STEPS}, **shortcuts)
 
 
 def textured(seed: int = 0, size: int = 48) -> np.ndarray:
@@ -186,3 +187,41 @@ def test_bad_images_are_refused() -> None:
         dg.degrade(np.zeros((8, 8)), np.random.default_rng(0))
     with pytest.raises(ValueError, match="uint8 or float"):
         dg.degrade(np.zeros((8, 8, 3), dtype=np.int32), np.random.default_rng(0))
+
+
+def test_the_clean_shortcut_returns_the_input_exactly() -> None:
+    image = np.random.default_rng(0).random((16, 16, 3)).astype(np.float32)
+    config = dg.DegradationConfig(p_clean=1.0, p_white=0.0)
+    assert np.array_equal(dg.degrade(image, np.random.default_rng(1), config), image)
+
+
+def test_the_white_shortcut_draws_sigma_uniformly_over_its_range() -> None:
+    image = np.full((48, 48, 3), 0.5, np.float32)
+    config = dg.DegradationConfig(p_clean=0.0, p_white=1.0, white_sigma=(0.0, 40 / 255))
+    sigmas = np.array([np.std(dg.degrade(image, np.random.default_rng(i), config) - image) * 255 for i in range(200)])
+    assert sigmas.min() < 4 and sigmas.max() > 36
+    assert np.mean(sigmas < 20) == pytest.approx(0.5, abs=0.1)  # uniform: half below the middle
+
+
+def test_the_default_mix_has_clean_light_and_heavy_noise_with_light_at_least_as_common() -> None:
+    image = np.clip(np.random.default_rng(0).normal(0.5, 0.1, (32, 32, 3)), 0, 1).astype(np.float32)
+    spread = np.array([np.std(dg.degrade(image, np.random.default_rng(i)) - image) * 255 for i in range(300)])
+    assert 0.02 < np.mean(spread == 0) < 0.09  # about 5 % clean in, clean out
+    light, heavy = np.mean((spread > 0) & (spread < 10)), np.mean(spread > 25)
+    assert heavy > 0.03 and light >= heavy
+    assert spread.max() > 40
+
+
+def test_sharpen_crisps_the_noise_and_leaves_a_clean_image_alone() -> None:
+    rng = np.random.default_rng(0)
+    clean = np.full((64, 64, 3), 0.5, np.float32)
+    assert np.array_equal(dg.sharpen_noise(clean, clean, 1.0, 1.0), clean)
+    noisy = dg.add_correlated(clean, 0.03, dg.anisotropic_kernel(5, 1.2, 1.2, 0.0), rng)
+    sharpened = dg.sharpen_noise(noisy, clean, 1.0, 1.0)
+
+    def neighbour_correlation(x: np.ndarray) -> float:
+        n = (x - clean)[..., 0]
+        return float(np.corrcoef(n[:, :-1].ravel(), n[:, 1:].ravel())[0, 1])
+
+    assert neighbour_correlation(sharpened) < neighbour_correlation(noisy)
+    assert np.std(sharpened - clean) > np.std(noisy - clean)

@@ -126,8 +126,8 @@ def test_training_batches_give_the_tf_data_stream_in_the_same_order() -> None:
     pairs = [_coordinate_pair(), _coordinate_pair(24, 32)]
     stream = patches.training_dataset(pairs, 8, 2, seed=4, start=6)
     expected = [batch for _, batch in zip(range(3), stream)]
-    batches = patches.training_batches(pairs, 8, 2, seed=4, steps=3, start=6)
-    assert len(batches) == 3
+    batches = patches.training_batches(pairs, 8, 2, seed=4, start=6)
+    assert batches.num_batches is None
     for index, (noisy, clean) in enumerate(expected):
         got_noisy, got_clean = batches[index]
         assert np.array_equal(got_noisy, noisy.numpy()) and np.array_equal(got_clean, clean.numpy())
@@ -167,10 +167,42 @@ def test_generic_samples_follow_the_given_degradations() -> None:
     from casestudy.data.degrade import DegradationConfig
 
     pairs = [_coordinate_pair(64, 64)]
-    nothing = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0, force_noise=False)
+    nothing = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0, force_noise=False, p_sharpen=0, p_white=0)
     quiet = patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.0, generic_config=nothing)
     default = patches.training_sampler(pairs, 8, seed=2, generic_fraction=1.0)
     for index in range(5):
         noisy, clean = quiet(index)
         np.testing.assert_array_equal(noisy, clean)
         assert not np.array_equal(*default(index))
+
+
+class _IndexSampler:
+    """Sample ``i`` is a 2x2 patch filled with ``i`` (module level, so worker processes can use it)."""
+
+    def __call__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        patch = np.full((2, 2, 1), float(index), np.float32)
+        return patch, patch
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_endless_batches_give_new_samples_in_every_epoch_of_fit(workers: int) -> None:
+    """Keras restarts a finite PyDataset at batch 0 each epoch; the training stream must not repeat."""
+    import keras
+
+    seen: list[float] = []
+
+    class Recorder(keras.Model):
+        def train_step(self, data):  # noqa: ANN001, ANN202
+            seen.extend(np.asarray(data[0])[:, 0, 0, 0].tolist())
+            return {"samples": float(len(seen))}
+
+    inputs = keras.Input((2, 2, 1))
+    model = Recorder(inputs, keras.layers.Identity()(inputs))
+    model.compile(run_eagerly=True)
+    stream = patches.EndlessBatches(_IndexSampler(), batch_size=2, start=100, workers=workers)
+    model.fit(stream, epochs=3, steps_per_epoch=4, verbose=0)
+    assert len(seen) == 3 * 4 * 2
+    assert len(set(seen)) == len(seen), f"samples repeated across epochs: {sorted(seen)}"
+    assert min(seen) >= 100
+    if workers == 1:  # in one process nothing is prefetched and skipped: exactly the next samples
+        assert seen == [float(i) for i in range(100, 124)]

@@ -1,20 +1,23 @@
-"""Rebuild the clean photo pool ``data/photos/`` from the two Debian wallpaper packages.
+"""Rebuild the clean photo pool ``data/photos/`` from two Debian wallpaper packages and ``opencv-doc``.
 
 Maintainer tool, run once; the pool it made is committed, so nobody needs to run it to
 train. It documents exactly how the pool was made, so it can be checked or redone::
 
     mkdir /tmp/wallpapers && cd /tmp/wallpapers
-    apt-get download plasma-workspace-wallpapers lomiri-wallpapers-20.04
+    apt-get download plasma-workspace-wallpapers lomiri-wallpapers-20.04 opencv-doc
     for deb in *.deb; do dpkg-deb -x "$deb" root; done
     python tools/make_photo_pool.py /tmp/wallpapers/root --debs /tmp/wallpapers
 
 Only the photographs listed in :data:`PHOTOS` are taken (the packages also hold
-drawings, renders and abstract art; each was looked at). Author and licence are read
+drawings, renders, abstract art, charts, boards of squares and synthetic test images;
+each was looked at, and deliberately blurred or greyscale photos were left out too). Author and licence are read
 from the packages' own records (``metadata.json`` / ``metadata.desktop`` of each
 plasma wallpaper, ``/usr/share/doc/lomiri-wallpapers-20.04/copyright``) and must be in
 :data:`REDISTRIBUTABLE`. The largest file of each wallpaper is downscaled to a long
 side of at most 1280 px (Lanczos, in sRGB) and saved as a 4:4:4 JPEG of quality 95.
-Photos chosen by :data:`CHECK_RULE` are held out for the unseen-noise check.
+Photos chosen by :data:`CHECK_RULE` are held out for the unseen-noise check; the
+photos named in :data:`VALIDATION` are held out as the networks' validation set (role
+``val``): never trained on, and never part of the unseen-noise check.
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ OUT = ROOT / "data" / "photos"
 LONG_SIDE = 1280
 JPEG_QUALITY = 95
 N_CHECK = 3
-CHECK_RULE = f"the {N_CHECK} photos whose name has the smallest SHA-256 hex digest"
+CHECK_RULE = f"the {N_CHECK} wallpaper photos whose name has the smallest SHA-256 hex digest"
 
 #: Licences that allow redistributing a modified (downscaled) copy with attribution.
-REDISTRIBUTABLE = ("CC-BY-SA-3.0", "CC-BY-SA-4.0", "CC-BY-4.0", "CC0-1.0", "LGPLv3")
+REDISTRIBUTABLE = ("CC-BY-SA-3.0", "CC-BY-SA-4.0", "CC-BY-4.0", "CC0-1.0", "LGPLv3", "Apache-2.0 AND BSD-3-Clause")
 
 #: (name, package, location inside the package). Photographs only: renders (Volna, Altai,
 #: Canopee, ...), drawings (SafeLanding, FlyingKonqui, Autumn) and abstract art were left out.
@@ -59,6 +62,33 @@ PHOTOS = (
     ("Kleiber", "lomiri-wallpapers-20.04", "usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg"),
 )
 LOMIRI_COPYRIGHT = "usr/share/doc/lomiri-wallpapers-20.04/copyright"
+WALLPAPER_PACKAGES = ("plasma-workspace-wallpapers", "lomiri-wallpapers-20.04")
+
+OPENCV = "opencv-doc"
+OPENCV_EXAMPLES = "usr/share/doc/opencv-doc/examples"
+OPENCV_COPYRIGHT = "usr/share/doc/opencv-doc/copyright"
+#: Real colour photographs among OpenCV's examples (name, path under OPENCV_EXAMPLES). Left out: drawings
+#: (HappyFish, pic*), renders (Blender_Suzanne*), synthetic images (smarties, blox, gradient), charts and boards
+#: of squares (left*/right*, chessboard, sudoku), greyscale photos (basketball*, box*), photos blurred on
+#: purpose (text_defocus, licenseplate_motion, orange), a painting (starry_night) and near-copies (leuvenB, aloeR,
+#: rubberwhale2, dnn_superres/butterfly).
+OPENCV_PHOTOS = (
+    ("ocv-aero1", "data/aero1.jpg"), ("ocv-aloeL", "data/aloeL.jpg"), ("ocv-apple", "data/apple.jpg"),
+    ("ocv-baboon", "data/baboon.jpg"), ("ocv-board", "data/board.jpg"), ("ocv-building", "data/building.jpg"),
+    ("ocv-butterfly", "data/butterfly.jpg"), ("ocv-chicky", "data/chicky_512.png"),
+    ("ocv-ela", "data/ela_original.jpg"), ("ocv-fruits", "data/fruits.jpg"), ("ocv-graf1", "data/graf1.png"),
+    ("ocv-home", "data/home.jpg"), ("ocv-leuvenA", "data/leuvenA.jpg"), ("ocv-messi5", "data/messi5.jpg"),
+    ("ocv-rubberwhale", "data/rubberwhale1.png"), ("ocv-squirrel", "data/squirrel_cls.jpg"),
+    ("ocv-stuff", "data/stuff.jpg"), ("ocv-hfs000", "hfs/data/000.jpg"), ("ocv-hfs001", "hfs/data/001.jpg"),
+    ("ocv-hfs002", "hfs/data/002.jpg"), ("ocv-reg-home", "reg/home.png"),
+    ("ocv-plant", "alphamat/input_images/plant.jpg"), ("ocv-scenetext01", "text/scenetext01.jpg"),
+    ("ocv-scenetext02", "text/scenetext02.jpg"), ("ocv-scenetext03", "text/scenetext03.jpg"),
+    ("ocv-scenetext04", "text/scenetext04.jpg"), ("ocv-scenetext05", "text/scenetext05.jpg"),
+    ("ocv-scenetext06", "text/scenetext06.jpg"),
+)  # fmt: skip
+#: Held out to choose checkpoints and recipes on (role ``val``): a building, a street, an animal in foliage,
+#: a potted plant; different scenes from every training photo.
+VALIDATION = ("ocv-building", "ocv-scenetext04", "ocv-squirrel", "ocv-plant")
 
 
 def sha256(path: Path) -> str:
@@ -101,6 +131,17 @@ def lomiri_credits(root: Path, filename: str) -> tuple[str, str]:
     raise SystemExit(f"{LOMIRI_COPYRIGHT}: no stanza for {filename}")
 
 
+def opencv_credits(root: Path) -> tuple[str, str]:
+    """(author, licence) of OpenCV's examples: the ``Files: *`` stanza of the package's copyright file."""
+    text = (root / OPENCV_COPYRIGHT).read_text(encoding="utf-8")
+    for stanza in text.split("\n\n"):
+        if re.search(r"^Files: \*$", stanza, flags=re.MULTILINE):
+            licence = re.search(r"^License: (.*)$", stanza, flags=re.MULTILINE)
+            if licence:
+                return "OpenCV contributors (Intel, Willow Garage, OpenCV Foundation and others)", licence.group(1).strip()
+    raise SystemExit(f"{OPENCV_COPYRIGHT}: no 'Files: *' stanza")
+
+
 def package_version(debs: Path | None, package: str) -> str:
     if debs is None:
         return ""
@@ -133,9 +174,13 @@ def main(argv: list[str] | None = None) -> int:
 
     check = set(sorted((name for name, _, _ in PHOTOS), key=lambda n: hashlib.sha256(n.encode()).hexdigest())[:N_CHECK])
     entries = []
-    for name, package, location in PHOTOS:
+    sources = [*PHOTOS, *((name, OPENCV, f"{OPENCV_EXAMPLES}/{path}") for name, path in OPENCV_PHOTOS)]
+    for name, package, location in sources:
         source = args.root / location
-        if package == "plasma-workspace-wallpapers":
+        if package == OPENCV:
+            title = name.removeprefix("ocv-")
+            author, licence = opencv_credits(args.root)
+        elif package == "plasma-workspace-wallpapers":
             title, author, licence = plasma_credits(source)
             source = largest_image(source)
         else:
@@ -150,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             "name": name,
             "file": target.name,
             "sha256": sha256(target),
-            "role": "check" if name in check else "train",
+            "role": "check" if name in check else "val" if name in VALIDATION else "train",
             "title": title,
             "author": author,
             "licence": licence,
@@ -164,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "format": "casestudy-photo-pool",
         "format_version": 1,
+        "validation": list(VALIDATION),
         "long_side": LONG_SIDE,
         "jpeg_quality": JPEG_QUALITY,
         "check_rule": CHECK_RULE,

@@ -41,6 +41,10 @@ def reproduce_command(config: dict, previous: dict | None = None) -> str:
     degradations = config.get("generic_degradations") or {}
     if "p_camera" in degradations and degradations["p_camera"] != DEFAULT_CONFIG.p_camera:
         flags += f" --generic-camera {degradations['p_camera']}"
+    if config.get("generic_photos"):
+        flags += f" --generic-photos {config['generic_photos']}"
+    if config.get("validation") == "photos":
+        flags += " --validation photos"
     if "patience" in config:  # None in the configuration is --patience 0: never stop early
         flags += f" --patience {config['patience'] or 0}"
     backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""
@@ -52,8 +56,9 @@ def reproduce_command(config: dict, previous: dict | None = None) -> str:
             f"{previous['reproduce']} && {backend}casestudy train {name} --profile {config['profile']} {flags} "
             f"--init-weights weights/{name}.keras --run-dir {run} && python tools/ship_weights.py {run}"
         )
+    photos = "" if config.get("generic_photos") else " --photos data/photos"
     return (
-        f"casestudy data build --profile {config['profile']} --photos data/photos && "
+        f"casestudy data build --profile {config['profile']}{photos} && "
         f"{backend}casestudy train {config['model']} --profile {config['profile']} {flags} --run-dir RUN && "
         f"python tools/ship_weights.py RUN"
     )
@@ -123,7 +128,13 @@ def main() -> None:
         "precision": {"trained": config["precision"], "shipped": "float32"},
         "training": {
             "data": {
-                "data_set": f"simulated-sidd ({config['profile']} profile) built with --photos data/photos",
+                "data_set": f"simulated-sidd ({config['profile']} profile)"
+                + ("" if config.get("generic_photos") else " built with --photos data/photos"),
+                "generic_sources": config.get("generic_sources"),
+                "generic_sampling": config.get("generic_sampling"),
+                "validation": "held-out photos of the pool (role val) with white noise at sigma 5, 15, 25, 50 and "
+                "three draws of the generic degradations" if config.get("validation") == "photos"
+                else "the data set's validation split",
                 "manifest_sha256": config.get("manifest_sha256"),
                 # pairs, sizes and split: the same wherever the set is built, while the manifest's pixel
                 # hashes can differ between machines whose numpy, SciPy or Pillow round differently
@@ -142,6 +153,7 @@ def main() -> None:
             "optimizer": f"Adam, peak learning rate {config['learning_rate']}, {config['warmup_steps']} warm-up steps, "
             f"cosine decay to {config['final_lr_fraction']} of the peak, gradient clipping {config['clipnorm']}",
             "steps": int(state["step"]),
+            "patches_seen": int(state["step"]) * int(config["global_batch_size"]),
             "epochs": int(state["epoch"]),
             "stop_reason": state["stop_reason"] or unfinished_reason(config, state, log),
             "wall_time_s": round(sum(float(row["seconds"]) for row in log)),
@@ -150,7 +162,7 @@ def main() -> None:
             "seed": config["seed"],
         },
         "scores": {
-            "validation": {**shipped_epoch, "protocol": "fixed grid of patches of the validation split, mean PSNR"},
+            "validation": {**shipped_epoch, "protocol": "fixed grid of patches of the validation set, mean PSNR"},
             "test": test_scores(out, args.data),
             **({"unseen_check": test_scores(out, args.check)} if args.check.is_dir() else {}),
         },

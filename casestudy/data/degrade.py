@@ -23,8 +23,16 @@ correlated    Gaussian noise filtered by a small random anisotropic kernel, scal
 camera        the repository's camera simulator with a random phone, ISO,
               shutter, illuminant and light level: raw shot + read noise,
               white balance, demosaicing, colour matrix, tone curve
+sharpen       an unsharp mask on the noise added so far (a camera sharpens after
+              its noise is in): finer, crisper grain; the scene itself stays as it was
 jpeg          JPEG compression at a random quality (the image is quantised to 8 bits)
 ============  ===================================================================
+
+Before any step, two shortcuts are drawn: with probability ``p_clean`` the image is
+returned unchanged (a network must give a clean photo back as it is), and with
+probability ``p_white`` it gets white Gaussian noise with a standard deviation drawn
+*uniformly* from ``white_sigma`` (0 to 50/255 by default: the textbook benchmark's
+range, light noise as common as heavy). The rest follow the plan below.
 
 Each step is drawn independently with its probability; if no noise step was drawn,
 one is forced (chosen in proportion to the probabilities), so a sample is never
@@ -55,7 +63,7 @@ from PIL import Image
 from scipy import ndimage
 
 NOISE_STEPS = ("gaussian", "poisson", "correlated", "camera")
-STEPS = (*NOISE_STEPS, "jpeg")
+STEPS = (*NOISE_STEPS, "sharpen", "jpeg")
 #: How the gaussian step correlates the three channels: independent, identical, random mix.
 CHANNEL_MODES = ("independent", "grey", "mixed")
 
@@ -91,18 +99,29 @@ class DegradationConfig:
         camera_illuminant_k: (min, max) light colour temperature, uniform.
         camera_low_light: probability of SIDD's low-light (``L``) condition, else normal (``N``).
         jpeg_quality: (min, max) JPEG quality, uniform integers.
+        p_clean: probability that the image comes back unchanged (clean in, clean out).
+        p_white: probability of white Gaussian noise alone, sigma uniform in ``white_sigma``.
+        white_sigma: (min, max) of that sigma, drawn uniformly.
+        p_sharpen: probability of the sharpen step; ``sharpen_amount`` (min, max), uniform, is
+            the unsharp mask's gain on the noise's high frequencies (radius ``kernel_sigma``).
+
+    The defaults are the training recipe of the shipped networks: 5 % clean, 25 % white noise
+    (sigma 0-50/255), the rest Poisson-Gaussian noise in linear light whose shot factor is
+    log-uniform over nearly three decades (light noise as common as heavy), correlated half the
+    time, with occasional extra Gaussian or filtered noise, sharpening and JPEG. The camera step
+    is off: the simulator's noise reaches training through the simulated pairs instead.
     """
 
-    p_gaussian: float = 0.4
-    p_poisson: float = 0.4
-    p_correlated: float = 0.3
-    p_camera: float = 0.3
-    p_jpeg: float = 0.3
+    p_gaussian: float = 0.1
+    p_poisson: float = 1.0
+    p_correlated: float = 0.1
+    p_camera: float = 0.0
+    p_jpeg: float = 0.2
     force_noise: bool = True
-    shuffle: bool = True
+    shuffle: bool = False
     gaussian_sigma: tuple[float, float] = (1 / 255, 30 / 255)
     channel_modes: tuple[float, float, float] = (0.4, 0.2, 0.4)
-    poisson_a: tuple[float, float] = (2e-4, 4e-2)
+    poisson_a: tuple[float, float] = (5e-5, 3e-2)
     poisson_b: tuple[float, float] = (1e-7, 2e-4)
     poisson_correlated: float = 0.5
     correlated_sigma: tuple[float, float] = (1 / 255, 20 / 255)
@@ -112,21 +131,29 @@ class DegradationConfig:
     camera_shutter_s: tuple[float, float] = (1 / 250, 1 / 15)
     camera_illuminant_k: tuple[float, float] = (2800.0, 7500.0)
     camera_low_light: float = 0.4
-    jpeg_quality: tuple[int, int] = (40, 95)
+    jpeg_quality: tuple[int, int] = (60, 95)
+    p_clean: float = 0.05
+    p_white: float = 0.25
+    white_sigma: tuple[float, float] = (0.0, 50 / 255)
+    p_sharpen: float = 0.2
+    sharpen_amount: tuple[float, float] = (0.3, 1.5)
 
     def __post_init__(self) -> None:
         for name in ("p_gaussian", "p_poisson", "p_correlated", "p_camera", "p_jpeg", "camera_low_light",
-                     "poisson_correlated"):  # fmt: skip
+                     "poisson_correlated", "p_clean", "p_white", "p_sharpen"):  # fmt: skip
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"DegradationConfig.{name} must be a probability in [0, 1], got {value}")
         for name in ("gaussian_sigma", "poisson_a", "poisson_b", "correlated_sigma", "kernel_sigma",
-                     "camera_iso", "camera_shutter_s", "camera_illuminant_k", "jpeg_quality"):  # fmt: skip
+                     "camera_iso", "camera_shutter_s", "camera_illuminant_k", "jpeg_quality", "white_sigma",
+                     "sharpen_amount"):  # fmt: skip
             low, high = getattr(self, name)
             if not (0 <= low <= high):
                 raise ValueError(f"DegradationConfig.{name} must be (min, max) with 0 <= min <= max, got {(low, high)}")
         if not 1 <= self.jpeg_quality[0] <= self.jpeg_quality[1] <= 100:
             raise ValueError(f"DegradationConfig.jpeg_quality must lie in 1..100, got {self.jpeg_quality}")
+        if self.p_clean + self.p_white > 1.0:
+            raise ValueError(f"DegradationConfig.p_clean + p_white must be at most 1, got {self.p_clean + self.p_white}")
         if self.kernel_size < 1 or self.kernel_size % 2 == 0:
             raise ValueError(f"DegradationConfig.kernel_size must be odd and positive, got {self.kernel_size}")
         if len(self.channel_modes) != 3 or min(self.channel_modes) < 0 or sum(self.channel_modes) <= 0:
@@ -271,6 +298,13 @@ def add_camera_noise(image: np.ndarray, settings: Any, rng: np.random.Generator)
     return np.clip(image + noise, 0.0, 1.0)
 
 
+def sharpen_noise(image: np.ndarray, clean: np.ndarray, amount: float, sigma: float) -> np.ndarray:
+    """``clean`` + the noise ``image - clean`` sharpened by an unsharp mask (gain ``amount``, blur ``sigma`` px)."""
+    noise = np.asarray(image, dtype=np.float32) - np.asarray(clean, dtype=np.float32)
+    blurred = ndimage.gaussian_filter(noise, (sigma, sigma, 0), mode="wrap")
+    return np.clip(clean + noise + np.float32(amount) * (noise - blurred), 0.0, 1.0).astype(np.float32)
+
+
 def jpeg_compress(image: np.ndarray, quality: int) -> np.ndarray:
     """Encode ``image`` as an 8-bit JPEG of ``quality`` (4:2:0, as cameras and the web do) and decode it."""
     uint8 = np.clip(np.round(image * 255.0), 0, 255).astype(np.uint8)
@@ -329,6 +363,8 @@ def _step_parameters(step: str, rng: np.random.Generator, config: DegradationCon
         }
     if step == "camera":
         return _camera_settings(rng, config)
+    if step == "sharpen":
+        return {"amount": float(rng.uniform(*config.sharpen_amount)), "sigma": float(rng.uniform(*config.kernel_sigma))}
     if step == "jpeg":
         return {"quality": int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1))}
     raise ValueError(f"unknown degradation step {step!r}; expected one of {STEPS}")
@@ -349,8 +385,8 @@ def sample_plan(rng: np.random.Generator, config: DegradationConfig = DEFAULT_CO
 
 
 def apply_step(image: np.ndarray, step: str, parameters: dict[str, Any], rng: np.random.Generator,
-               config: DegradationConfig = DEFAULT_CONFIG) -> np.ndarray:  # fmt: skip
-    """Run one step of a plan on a float32 (H, W, 3) image in [0, 1]."""
+               config: DegradationConfig = DEFAULT_CONFIG, clean: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Run one step of a plan on a float32 (H, W, 3) image in [0, 1] (``clean``: the plan's input, for sharpen)."""
     if step == "gaussian":
         mixing = channel_mixing(parameters["channels"], rng)
         return add_gaussian(image, parameters["sigma"], rng, mixing)
@@ -372,6 +408,8 @@ def apply_step(image: np.ndarray, step: str, parameters: dict[str, Any], rng: np
             parameters["brightness"],
         )  # fmt: skip
         return add_camera_noise(image, settings, rng)
+    if step == "sharpen":
+        return sharpen_noise(image, image if clean is None else clean, parameters["amount"], parameters["sigma"])
     if step == "jpeg":
         return jpeg_compress(image, parameters["quality"])
     raise ValueError(f"unknown degradation step {step!r}; expected one of {STEPS}")
@@ -396,16 +434,24 @@ def as_float_image(image: np.ndarray) -> np.ndarray:
 def apply_plan(image: np.ndarray, plan: Sequence[tuple[str, dict[str, Any]]], rng: np.random.Generator,
                config: DegradationConfig = DEFAULT_CONFIG) -> np.ndarray:  # fmt: skip
     """Run a plan from :func:`sample_plan` on a clean image; float32 (H, W, 3) in [0, 1]."""
-    out = as_float_image(image)
+    clean = as_float_image(image)
+    out = clean
     for step, parameters in plan:
-        out = apply_step(out, step, parameters, rng, config).astype(np.float32, copy=False)
+        out = apply_step(out, step, parameters, rng, config, clean).astype(np.float32, copy=False)
     return out
 
 
 def degrade(clean: np.ndarray, rng: np.random.Generator, config: DegradationConfig = DEFAULT_CONFIG) -> np.ndarray:
     """A randomly degraded copy of ``clean`` (uint8 or float (H, W, 3)): float32 in [0, 1], same shape.
 
-    Draws a plan (:func:`sample_plan`) and runs it (:func:`apply_plan`) with the same ``rng``.
+    First the shortcuts: with probability ``p_clean`` the input comes back unchanged, with
+    ``p_white`` it gets white Gaussian noise of a uniform sigma. Otherwise draws a plan
+    (:func:`sample_plan`) and runs it (:func:`apply_plan`) with the same ``rng``.
     With every probability zero, returns the input (as float32) unchanged.
     """
+    shortcut = rng.random() if config.p_clean or config.p_white else 1.0
+    if shortcut < config.p_clean:
+        return as_float_image(clean)
+    if shortcut < config.p_clean + config.p_white:
+        return add_gaussian(as_float_image(clean), float(rng.uniform(*config.white_sigma)), rng)
     return apply_plan(clean, sample_plan(rng, config), rng, config)

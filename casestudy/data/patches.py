@@ -205,7 +205,6 @@ def training_batches(
     patch_size: int,
     batch_size: int,
     seed: int,
-    steps: int,
     fresh_noise: bool = True,
     start: int = 0,
     generic_fraction: float = 0.0,
@@ -214,28 +213,52 @@ def training_batches(
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
 ) -> Any:
-    """The same stream as :func:`training_dataset`, as a ``keras.utils.PyDataset`` of ``steps`` batches.
+    """The same stream as :func:`training_dataset`, as an endless ``keras.utils.PyDataset``.
 
     For Keras backends without TensorFlow (JAX on a GPU machine, say): batch ``b``
-    holds samples ``start + b * batch_size ...``, so the order, and hence a resumed
-    run, is the same as with tf.data. ``workers`` processes draw batches in parallel.
+    holds samples ``start + b * batch_size ...``. The dataset is *endless*
+    (``num_batches`` is ``None``; pass ``steps_per_epoch`` to ``fit``): Keras restarts a
+    finite ``PyDataset`` at batch 0 every epoch, which replayed the first epoch's patches
+    over and over, while an endless one keeps counting across epochs, so every step
+    gets new patches. ``workers`` processes draw batches in parallel; batches they had
+    prefetched when an epoch ended are skipped, never repeated.
     """
-    import keras
 
     sampler = training_sampler(
         pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config
     )
+    return __getattr__("EndlessBatches")(sampler, batch_size, start, workers)
 
-    class _Batches(keras.utils.PyDataset):
-        def __len__(self) -> int:
-            return int(steps)
+
+def _endless_batches_class() -> type:
+    import keras
+
+    class EndlessBatches(keras.utils.PyDataset):
+        """Batch ``b`` = samples ``start + b * batch_size ...`` of ``sampler``, for every ``b`` >= 0."""
+
+        def __init__(self, sampler: Callable[[int], tuple[np.ndarray, np.ndarray]], batch_size: int, start: int = 0,
+                     workers: int = 1):  # fmt: skip
+            super().__init__(workers=workers, use_multiprocessing=workers > 1, max_queue_size=4 * max(workers, 1))
+            self.sampler, self.batch_size, self.start = sampler, int(batch_size), int(start)
+
+        @property
+        def num_batches(self) -> None:
+            return None
 
         def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-            first = int(start) + int(index) * batch_size
-            samples = [sampler(first + offset) for offset in range(batch_size)]
+            first = self.start + int(index) * self.batch_size
+            samples = [self.sampler(first + offset) for offset in range(self.batch_size)]
             return np.stack([s[0] for s in samples]), np.stack([s[1] for s in samples])
 
-    return _Batches(workers=workers, use_multiprocessing=workers > 1, max_queue_size=4 * max(workers, 1))
+    return EndlessBatches
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EndlessBatches":  # built on first use, so importing this module does not import Keras
+        cls = _endless_batches_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def grid_origins(length: int, patch_size: int, stride: int | None = None) -> list[int]:

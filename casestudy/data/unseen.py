@@ -95,7 +95,7 @@ def add_unseen_noise(clean: np.ndarray, level: NoiseLevel, rng: np.random.Genera
     return linear_to_srgb(linear + std * unit)
 
 
-def _resize(image: np.ndarray, long_side: int) -> np.ndarray:
+def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
     """Downscale float (H, W, 3) so its long side is at most ``long_side`` (Lanczos on 8 bits; never upscales)."""
     from PIL import Image
 
@@ -161,7 +161,7 @@ def build_unseen_check(
     pairs, scenes = [], {}
     sources = check_sources(seed, data_dir)
     for image_index, source in enumerate(sources):
-        clean = _resize(source["load"](), long_side)
+        clean = resize_long_side(source["load"](), long_side)
         clean8 = to_uint8(clean).astype(np.float32) / np.float32(255.0)
         for level_index, level in enumerate(LEVELS):
             rng = np.random.default_rng([int(seed), image_index, level_index])

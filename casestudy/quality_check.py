@@ -1,0 +1,251 @@
+"""The quality bar of the shipped networks, on photos and noise no network trained on.
+
+Three checks, each scoring every network against NLM and BM3D run two ways: **blind**
+(each filter estimates the noise itself, with the settings ``casestudy evaluate --split all``
+uses, tuned on the simulated set's validation split, as a user runs them) and **given the
+truth** (the true noise level or spectrum: a reference no blind denoiser can have):
+
+* ``white``: white Gaussian noise of sigma 5, 15, 25 and 50 (of 255) on centre crops of the
+  unseen-noise check's clean images, the textbook benchmark;
+* ``unseen``: the unseen-noise check itself (:mod:`casestudy.data.unseen`: Poisson-Gaussian
+  noise in linear light, spatially and cross-channel correlated, three levels);
+* ``clean``: a clean image in. A denoiser should give it back: its PSNR against the input,
+  and the largest mean shift of tone over an image's dark pixels (clean grey level below
+  :data:`DARK_LEVEL`), in 8-bit levels, which is what a network taught to undo the dark-area
+  brightening of clipped camera noise would do wrongly to a clean photo.
+
+:func:`quality_rows` returns one row per image, check, condition and method;
+:func:`quality_table` averages them into the one table ``benchmarks/bench_quality.py`` prints,
+each cell the mean over the images and its spread (standard deviation) across them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from casestudy.config import Profile
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: The white-noise levels, in 8-bit levels.
+WHITE_SIGMAS = (5, 15, 25, 50)
+#: Pixels whose clean grey level is below this (in [0, 1]) are the dark areas of the clean check.
+DARK_LEVEL = 0.15
+#: The filters run blind and given the truth.
+CLASSICAL = ("nlm", "bm3d")
+NOISY = "noisy"
+ROW_COLUMNS = ("check", "condition", "image", "method", "psnr", "dark_shift")
+
+Denoiser = Callable[[np.ndarray], np.ndarray]
+
+
+def blind_filters(profile: Profile, tune: bool = True) -> dict[str, Denoiser]:
+    """NLM and BM3D as ``casestudy evaluate --split all`` runs them: noise estimated from the image, settings
+    tuned on the profile's simulated validation split (read from the reports folder, tuned there first if
+    missing and ``tune``; the defaults otherwise)."""
+    from casestudy.data.catalogue import load_catalogue
+    from casestudy.data.simulated import ensure_dataset
+    from casestudy.filters import apply_filter
+    from casestudy.tuning import filter_params_path, load_filter_params, tune_filters
+
+    tuning_dir = ensure_dataset(profile)
+    path = filter_params_path(tuning_dir)
+    params: dict[str, dict[str, Any]] = load_filter_params(path) if path.is_file() else {}
+    missing = [name for name in CLASSICAL if name not in params]
+    if missing and tune:
+        params.update(tune_filters(load_catalogue(tuning_dir, seed=profile.seed), missing, profile, path=path))
+    return {f"{name} (blind)": functools.partial(apply_filter, name, **params.get(name, {})) for name in CLASSICAL}
+
+
+def bm3d_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """BM3D told the true standard deviation ``sigma`` of white noise."""
+    import bm3d
+
+    from casestudy.filters import check_noisy
+    from casestudy.noise_psd import numpy_for_bm4d
+
+    with numpy_for_bm4d():
+        out = bm3d.bm3d_rgb(check_noisy(noisy).astype(np.float64), sigma_psd=float(sigma))
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def network_denoisers(networks: Mapping[str, Any]) -> dict[str, Denoiser]:
+    """``{name: keras model or .keras file}`` -> ``{name: image -> denoised image}`` (whole image at once)."""
+    from casestudy.models import load_model
+    from casestudy.models.inference import denoise_image
+
+    models = {name: load_model(value) if isinstance(value, (str, os.PathLike)) else value for name, value in networks.items()}
+    return {name: functools.partial(denoise_image, model) for name, model in models.items()}
+
+
+def check_images(profile: Profile, long_side: int, max_images: int | None = None) -> list[tuple[str, np.ndarray]]:
+    """The unseen-noise check's clean images (its held-out photos, then the test scenes), long side ``long_side``."""
+    from casestudy.data import unseen
+
+    sources = unseen.check_sources(profile.seed, data_dir=profile.simulated_dir)
+    sources = sources if max_images is None else sources[:max_images]
+    return [(source["name"], unseen.resize_long_side(source["load"](), long_side)) for source in sources]
+
+
+def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
+    """The centre ``size`` x ``size`` square of ``image`` (the whole of a smaller side)."""
+    height, width = image.shape[:2]
+    top, left = max((height - size) // 2, 0), max((width - size) // 2, 0)
+    return image[top : top + size, left : left + size]
+
+
+def dark_shift(clean: np.ndarray, output: np.ndarray, dark_level: float = DARK_LEVEL) -> float:
+    """Mean of ``output - clean`` over the pixels whose clean grey level is below ``dark_level``, in 8-bit levels
+    (``nan`` without such pixels). Negative: the output is darker than the input there."""
+    mask = clean.mean(axis=-1) < dark_level
+    if not mask.any():
+        return float("nan")
+    return float((output[mask] - clean[mask]).mean() * 255.0)
+
+
+def quality_rows(
+    profile: Profile,
+    networks: Mapping[str, Any],
+    checks: Sequence[str] = ("white", "unseen", "clean"),
+    long_side: int = 512,
+    crop: int = 192,
+    max_images: int | None = None,
+    seed: int = 2021,
+    blind: Mapping[str, Denoiser] | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> pd.DataFrame:
+    """Score ``networks`` and the classical filters on the chosen checks; one row per image, condition and method.
+
+    Args:
+        profile: whose simulated set tunes the blind filters and whose seed chose the check's test scenes.
+        networks: ``{column name: keras model or .keras file}``.
+        checks: any of ``white``, ``unseen``, ``clean``.
+        long_side: the check images' long side in pixels (the unseen-noise check is built at it if missing).
+        crop: the side of the white-noise check's centre crops.
+        max_images: only the first this many check images (all, ``None``).
+        seed: the white noise's seed (pair ``(seed, image, sigma)``).
+        blind: the blind filters (default :func:`blind_filters` of ``profile``).
+        on_row: called with each row as it is made (progress).
+
+    Raises:
+        ValueError: an unknown check.
+    """
+    import pandas as pd
+
+    from casestudy.metrics import psnr
+
+    unknown = sorted(set(checks) - {"white", "unseen", "clean"})
+    if unknown:
+        raise ValueError(f"unknown check(s) {unknown}; choose among white, unseen, clean")
+    denoisers = network_denoisers(networks)
+    blind = dict(blind_filters(profile) if blind is None else blind)
+    rows: list[dict[str, Any]] = []
+
+    def score(check: str, condition: str, image: str, clean: np.ndarray, outputs: Mapping[str, np.ndarray]) -> None:
+        for method, output in outputs.items():
+            row = {"check": check, "condition": condition, "image": image, "method": method,
+                   "psnr": psnr(clean, output), "dark_shift": dark_shift(clean, output)}  # fmt: skip
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+
+    images = check_images(profile, long_side, max_images) if {"white", "clean"} & set(checks) else []
+    if "white" in checks:
+        from casestudy.unseen_check import nlm_true_sigma
+
+        for index, (name, image) in enumerate(images):
+            clean = centre_crop(image, crop)
+            for sigma in WHITE_SIGMAS:
+                rng = np.random.default_rng((seed, index, sigma))
+                noisy = np.clip(clean + rng.normal(0.0, sigma / 255.0, clean.shape), 0, 1).astype(np.float32)
+                outputs = {NOISY: noisy, "nlm (true)": nlm_true_sigma(noisy, sigma / 255.0),
+                           "bm3d (true)": bm3d_true_sigma(noisy, sigma / 255.0)}  # fmt: skip
+                outputs |= {method: run(noisy) for method, run in (blind | denoisers).items()}
+                score("white", f"sigma {sigma}", name, clean, outputs)
+    if "unseen" in checks:
+        rows_before = len(rows)
+        _unseen_rows(profile, long_side, max_images, blind, denoisers, score)
+        if len(rows) == rows_before:
+            raise ValueError("the unseen-noise check has no pairs")
+    if "clean" in checks:
+        for name, image in images:
+            score("clean", "clean in", name, image, {method: run(image) for method, run in (blind | denoisers).items()})
+    return pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
+
+
+def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind: Mapping[str, Denoiser],
+                 denoisers: Mapping[str, Denoiser], score: Callable[..., None]) -> None:  # fmt: skip
+    from casestudy.data import unseen
+    from casestudy.data.pairs import iter_pairs
+    from casestudy.unseen_check import (
+        bm3d_true_psd, check_dir_for, check_pairs, nlm_true_sigma, noise_autocorrelation, read_record,
+    )  # fmt: skip
+
+    folder = check_dir_for(long_side)
+    try:
+        record = read_record(folder)
+    except ValueError:
+        record = {}
+    if record.get("seed") != profile.seed or record.get("long_side") != long_side:
+        record = unseen.build_unseen_check(folder, seed=profile.seed, long_side=long_side, data_dir=profile.simulated_dir)
+    autocorrelation = noise_autocorrelation(record)
+    for row, noisy, clean in iter_pairs(check_pairs(folder, record, max_images)):
+        sigma = float(np.std(noisy - clean))
+        outputs = {NOISY: noisy, "nlm (true)": nlm_true_sigma(noisy, sigma),
+                   "bm3d (true)": bm3d_true_psd(noisy, sigma, autocorrelation)}  # fmt: skip
+        outputs |= {method: run(noisy) for method, run in (*blind.items(), *denoisers.items())}
+        score("unseen", row.level, row.image, clean, outputs)
+
+
+def quality_table(rows: pd.DataFrame, spread: bool = True) -> pd.DataFrame:
+    """One row per check and condition (and ``all`` per check), one column per method: mean PSNR over the
+    images, with ``spread`` as ``"mean ±sd"`` strings; the clean check also gets its largest dark shift."""
+    import pandas as pd
+
+    methods = list(dict.fromkeys(rows["method"]))
+    conditions = list(dict.fromkeys(zip(rows["check"], rows["condition"])))
+    lines, index = [], []
+
+    def cell(values: pd.Series, digits: int = 2) -> Any:
+        values = values.dropna()
+        if values.empty:
+            return "" if spread else float("nan")
+        if not spread:
+            return round(float(values.mean()), digits)
+        return f"{values.mean():.{digits}f} ±{values.std(ddof=0):.{digits}f}"
+
+    for check in dict.fromkeys(rows["check"]):
+        of_check = rows[rows["check"] == check]
+        names = [condition for c, condition in conditions if c == check]
+        if check == "unseen":
+            from casestudy.unseen_check import level_order
+
+            names = level_order(names)
+        groups = [(condition, of_check[of_check["condition"] == condition]) for condition in names]
+        if check == "unseen" and len(groups) > 1:  # each image's mean over the levels, then across images
+            groups.append(("all", of_check.groupby(["image", "method"], as_index=False)["psnr"].mean()))
+        for condition, group in groups:
+            index.append((check, condition))
+            lines.append({method: cell(group[group["method"] == method]["psnr"]) for method in methods})
+        if check == "clean":
+            worst = rows[rows["check"] == "clean"].groupby("method")["dark_shift"].agg(lambda s: s.abs().max())
+            index.append((check, "largest dark shift (/255)"))
+            lines.append({method: (f"{worst[method]:.2f}" if spread else round(float(worst[method]), 2))
+                          if method in worst and np.isfinite(worst[method]) else "" for method in methods})  # fmt: skip
+    table = pd.DataFrame(lines, index=pd.MultiIndex.from_tuples(index, names=["check", "condition"]))
+    return table[[method for method in methods if method in table.columns]]
+
+
+def table_markdown(table: pd.DataFrame) -> str:
+    """:func:`quality_table`'s table as Markdown (written here: pandas' ``to_markdown`` needs ``tabulate``)."""
+    header = [*table.index.names, *map(str, table.columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 2 + "---:|" * len(table.columns)]
+    for key, row in table.iterrows():
+        lines.append("| " + " | ".join([*map(str, key), *(str(value) for value in row)]) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Train the shipped networks from scratch with the detail-keeping recipe, one after the other, on this machine.
+#
+#   bash tools/train_recipe.sh [MODEL ...]      default: mwcnn rednet pridnet
+#
+# Each run lives in checkpoints/<model>-recipe/ and resumes from its last.keras when started again with the
+# same command (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
+#   * 300,000 fresh 64x64 patches per network (25 epochs x 750 steps x 16), one warm-up and one cosine;
+#   * 85 % of the patches cut from the photo pool's training photos (equal weight per photo, a flat patch
+#     redrawn once, shrunk by 0.5-1) with the generic degradations (5 % clean, 25 % white noise of sigma
+#     0-50/255, the rest Poisson-Gaussian in linear light, correlated half the time, sharpening, JPEG);
+#   * 15 % from the simulated training pairs with fresh simulator noise;
+#   * validation on the pool's held-out photos (white and generic noise at several levels);
+#   * L1 loss, Adam 1e-3, bf16 on CPUs that have it; no early stopping: the end of the schedule ships.
+# Ship a finished run with: python tools/ship_weights.py checkpoints/<model>-recipe --checkpoint last
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+EPOCHS=${EPOCHS:-25}
+STEPS_PER_EPOCH=${STEPS_PER_EPOCH:-750}
+CHECKPOINT_MINUTES=${CHECKPOINT_MINUTES:-5}
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(mwcnn rednet pridnet)
+"$BIN/casestudy" data build --profile laptop
+for model in "${models[@]}"; do
+    "$BIN/casestudy" train "$model" --profile laptop --epochs "$EPOCHS" --steps-per-epoch "$STEPS_PER_EPOCH" \
+        --batch-size 16 --loss l1 --lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 \
+        --generic 0.85 --generic-camera 0 --generic-scale 0.5 --generic-photos data/photos --validation photos \
+        --checkpoint-minutes "$CHECKPOINT_MINUTES" --run-dir "checkpoints/$model-recipe" --quiet
+done
