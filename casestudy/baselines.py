@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 
 #: The methods of the baseline, in table order.
 CLASSICAL_METHODS = ("noisy", "nlm", "bm3d")
-#: The networks of the comparison, in table order (the order of the original case study's table).
-NETWORK_METHODS = ("rednet", "mwcnn", "pridnet")
 
 
 def evaluated_instances(catalogue: pd.DataFrame, profile: Profile, split: str = "test") -> list[str]:
@@ -109,12 +107,13 @@ def network_rows(
     catalogue: pd.DataFrame,
     data_dir: str | os.PathLike,
     profile: Profile,
-    networks: Sequence[str] = NETWORK_METHODS,
+    networks: Sequence[str] | None = None,
     split: str = "test",
     weights: Mapping[str, str | os.PathLike] | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Per-image rows of trained ``networks`` on the images :func:`evaluated_instances` picks.
+    """Per-image rows of trained ``networks`` (default: every registered one) on the images
+    :func:`evaluated_instances` picks.
 
     Args:
         catalogue, data_dir, profile, split: as for :func:`classical_rows`.
@@ -139,9 +138,10 @@ def network_rows(
     import pandas as pd
 
     from casestudy.evaluate import EvalContext, evaluate
-    from casestudy.models import weights_path
+    from casestudy.models import network_names, weights_path
     from casestudy.report import results_path, save_rows
 
+    networks = network_names() if networks is None else tuple(networks)
     wanted = evaluated_instances(catalogue, profile, split)
     weights = dict(weights or {})
     files = {name: weights_path(name, weights.get(name)) for name in networks}
@@ -165,7 +165,7 @@ def comparison_rows(
     catalogue: pd.DataFrame,
     data_dir: str | os.PathLike,
     profile: Profile,
-    networks: Sequence[str] = NETWORK_METHODS,
+    networks: Sequence[str] | None = None,
     split: str = "test",
     weights: Mapping[str, str | os.PathLike] | None = None,
     progress: bool = False,

@@ -40,10 +40,10 @@ class Profile:
         tuning_crop: each tuning image is centre-cropped to at most this many
             pixels a side (``None``: whole images); filter parameters are
             per-pixel quantities, so a crop tunes them nearly as well, faster.
-        rednet_width, mwcnn_width, pridnet_width: each network's width (see
-            ``casestudy.models.MODELS`` for what it counts): tiny in ``smoke`` so tests
-            run in seconds, compact in ``laptop`` so 2 CPU cores train them well,
-            the papers' widths in ``gpu``.
+
+    Each network's width per profile is on its registry entry
+    (:attr:`casestudy.models.ModelSpec.widths`): tiny in ``smoke`` so tests run in
+    seconds, compact in ``laptop`` so 2 CPU cores train them well, the papers' in ``gpu``.
     """
 
     name: str
@@ -57,9 +57,6 @@ class Profile:
     filter_search: str = "full"
     tuning_max_images: int = 8
     tuning_crop: int | None = 512
-    rednet_width: int = 32
-    mwcnn_width: int = 16
-    pridnet_width: int = 16
 
     @property
     def simulated_dir(self) -> Path:
@@ -80,9 +77,6 @@ PROFILES: dict[str, Profile] = {
         filter_search="small",
         tuning_max_images=1,
         tuning_crop=128,
-        rednet_width=8,
-        mwcnn_width=4,
-        pridnet_width=4,
     ),
     "laptop": Profile(name="laptop", eval_max_images=12, tuning_crop=192),
     "gpu": Profile(
@@ -92,9 +86,6 @@ PROFILES: dict[str, Profile] = {
         batch_size=32,
         train_steps=20_000,
         tuning_max_images=16,
-        rednet_width=64,
-        mwcnn_width=64,
-        pridnet_width=32,
     ),
 }
 

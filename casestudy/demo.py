@@ -64,7 +64,8 @@ def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None =
     scores saved by notebook 08 (:func:`casestudy.unseen_scores.scores_path`) add a
     short section when they exist.
     """
-    from casestudy.evaluate import NETWORK_LABELS, summarize
+    from casestudy.evaluate import summarize
+    from casestudy.models.registry import network_names
     from casestudy.report import format_table, merged_rows, results_path
 
     rows = merged_rows(data_dir, "test")
@@ -74,7 +75,7 @@ def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None =
     summary = summarize(rows)
     images = rows["instance"].nunique()
     scenes = rows["scene"].nunique()
-    networks = [name for name in NETWORK_LABELS if name in summary.index]
+    networks = [name for name in network_names() if name in summary.index]
     lines = [
         f"# Results: {data_dir.name}, test split\n",
         f"Profile `{profile_name}`; {images} test images from {scenes} scenes never seen in training or tuning, "
@@ -92,7 +93,7 @@ def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None =
         lines.append(_write_figures(rows, summary, figures_dir, [*ISO_FIGURE_METHODS, *networks]))
     if check_dir is not None:
         lines.append(_unseen_section(check_dir))
-    saved = [results_path(data_dir, "test", kind) for kind in ("classical", *NETWORK_LABELS)]
+    saved = [results_path(data_dir, "test", kind) for kind in ("classical", *network_names())]
     shown = ", ".join(f"`{_shown(path)}`" for path in saved if path.is_file())
     lines.append(f"Per-image rows: {shown}\n")
     return "\n".join(line for line in lines if line)

@@ -49,6 +49,7 @@ import numpy as np
 from casestudy.data.pairs import iter_pairs
 from casestudy.filters import FILTERS, FilterSpec
 from casestudy.metrics import MetricInputError, psnr, ssim
+from casestudy.models.registry import MODELS, network_names, on_register
 from casestudy.registry import Registry
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
@@ -62,9 +63,6 @@ ROW_COLUMNS = (*META_COLUMNS, "method", "psnr", "ssim", "seconds", "megapixels",
 PARAMETERS_COLUMN = "parameters"
 #: Columns of :func:`summarize`'s result, in order (plus :data:`PARAMETERS_COLUMN` when the rows have it).
 SUMMARY_COLUMNS = ("psnr", "ssim", "s_per_mp", "images")
-#: The networks :data:`casestudy.models.MODELS` registers, with their labels, listed here so that
-#: naming a method does not import Keras (a test keeps the two equal).
-NETWORK_LABELS = {"rednet": "REDNet", "mwcnn": "MWCNN", "pridnet": "PRIDNet"}
 
 
 class UnknownMethodError(ValueError):
@@ -221,9 +219,8 @@ register_method(NoisyInput())
 for _spec in FILTERS.values():
     register_method(FilterMethod(name=_spec.name, label=_spec.label, spec=_spec))
 del _spec
-for _name, _label in NETWORK_LABELS.items():
-    register_method(NetworkMethod(name=_name, label=_label))
-del _name, _label
+# Every network of the registry (read without Keras) is a method, those registered later too.
+on_register(lambda spec: register_method(NetworkMethod(name=spec.name, label=spec.label), replace=True))
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -362,7 +359,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--methods",
         metavar="LIST",
-        help=f"comma-separated methods, among them the networks {','.join(NETWORK_LABELS)} "
+        help=f"comma-separated methods, among them the networks {','.join(network_names())} "
         f"(default: {','.join(default_methods())})",
     )
     parser.add_argument(
@@ -404,7 +401,7 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.max_images is not None and args.max_images < 1:
         raise ValueError(f"--max-images must be at least 1, got {args.max_images}")
     weights: dict[str, Path] = {}
-    if any(name in NETWORK_LABELS for name in names):
+    if any(name in MODELS for name in names):
         # Before anything slow (tuning), so that a missing file is reported at once.
         from casestudy.models import resolve_weights
 

@@ -47,9 +47,8 @@ from casestudy.tiling import DEFAULT_BATCH, DEFAULT_OVERLAP, DEFAULT_TILE
 
 #: Output format by file suffix (lower case).
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
-NETWORKS = ("pridnet", "rednet", "mwcnn")
+#: The classical filters ``casestudy denoise`` and the app offer besides the networks (:data:`casestudy.models.MODELS`).
 CLASSICAL = ("nlm", "bm3d")
-METHODS = NETWORKS + CLASSICAL
 JPEG_QUALITY = 95
 
 #: EXIF tags: orientation (IFD0), the Exif sub-IFD and its pixel dimensions.
@@ -379,7 +378,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``casestudy denoise`` (``--profile`` is added by the CLI)."""
     parser.add_argument("input", help="a photo (PNG, JPEG, TIFF) or a folder of photos")
     parser.add_argument("output", help="the denoised photo (its suffix sets the format) or folder")
-    parser.add_argument("--method", choices=METHODS, default="pridnet", help="denoiser (default: pridnet)")
+    from casestudy.models import network_names
+
+    parser.add_argument(
+        "--method", choices=[*network_names(), *CLASSICAL], default="pridnet", help="denoiser (default: pridnet)"
+    )
     parser.add_argument(
         "--weights", help="a network's .keras file or a folder holding <method>.keras (default: weights/)"
     )
@@ -396,12 +399,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``casestudy denoise``; 0 on success, 2 with a one-line error on bad input."""
     from casestudy.config import get_profile
-    from casestudy.models import ModelLoadError
+    from casestudy.models import MODELS, ModelLoadError
     from casestudy.tuning import filter_params_path
 
     try:
         jobs = plan_jobs(args.input, args.output)
-        if args.method in NETWORKS:
+        if args.method in MODELS:
             denoise, description = network_denoiser(args.method, args.weights, args.tile, args.overlap, args.batch)
         else:
             params = args.params or filter_params_path(get_profile(getattr(args, "profile", None)).simulated_dir)

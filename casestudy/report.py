@@ -124,7 +124,7 @@ def merged_rows(data_dir: str | os.PathLike, split: str = "test", kinds: tuple[s
     """Every method's saved rows of one data set and split, in one frame: the record behind ``reports/results.md``.
 
     ``kinds`` are the files to read, in order (default: ``classical``, then one per
-    network of :data:`~casestudy.evaluate.NETWORK_LABELS`); files that do not exist
+    registered network, :data:`casestudy.models.MODELS`); files that do not exist
     are skipped. A network's file contributes only that network's rows (a notebook
     may have saved the baseline beside it), and a method found twice keeps the rows
     of the first file. The parameters column is each network's count, empty for
@@ -132,16 +132,16 @@ def merged_rows(data_dir: str | os.PathLike, split: str = "test", kinds: tuple[s
     """
     import pandas as pd
 
-    from casestudy.evaluate import NETWORK_LABELS
+    from casestudy.models.registry import MODELS
 
-    kinds = kinds if kinds is not None else ("classical", *NETWORK_LABELS)
+    kinds = kinds if kinds is not None else ("classical", *MODELS)
     parts, seen = [], set()
     for kind in kinds:
         path = results_path(data_dir, split, kind)
         if not path.is_file():
             continue
         rows = load_rows(path)
-        if kind in NETWORK_LABELS:
+        if kind in MODELS:
             rows = rows[rows["method"] == kind]
         rows = rows[~rows["method"].isin(seen)]
         seen |= set(rows["method"])

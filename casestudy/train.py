@@ -453,7 +453,7 @@ def train(
         else:
             keras.utils.set_random_seed(seed)
             with dtype_policy(config["precision"]):
-                model = spec.builder(width)
+                model = spec.build(width)
             if init_weights is not None:
                 _copy_weights(init_weights, model)
             optimizer = keras.optimizers.Adam(

@@ -43,8 +43,6 @@ NOISY_COLUMN = "noisy"
 ALL_LEVELS = "all"
 #: NLM's fixed settings on the check (h as a multiple of the true sigma).
 NLM_H_FACTOR, NLM_PATCH_SIZE, NLM_PATCH_DISTANCE = 0.8, 5, 6
-#: The shipped networks, in table order (as :data:`casestudy.evaluate.NETWORK_LABELS` lists them).
-NETWORKS = ("rednet", "mwcnn", "pridnet")
 
 
 class UnseenCheckError(ValueError):
@@ -177,10 +175,12 @@ def check_pairs(check_dir: str | os.PathLike, record: Mapping[str, Any], max_ima
     return catalogue[catalogue["image"].isin(kept)].reset_index(drop=True)
 
 
-def _load_networks(networks: Sequence[str] | Mapping[str, Any]) -> dict[str, Any]:
-    """``{name: keras model}`` from network names (the shipped weights) or a mapping to models or ``.keras`` files."""
-    from casestudy.models import load_model, weights_path
+def _load_networks(networks: Sequence[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """``{name: keras model}`` from network names (the shipped weights; ``None``: every registered network) or a
+    mapping to models or ``.keras`` files."""
+    from casestudy.models import load_model, network_names, weights_path
 
+    networks = network_names() if networks is None else networks
     if not isinstance(networks, Mapping):
         return {name: load_model(weights_path(name)) for name in networks}
     return {name: load_model(value) if isinstance(value, (str, os.PathLike)) else value
@@ -189,7 +189,7 @@ def _load_networks(networks: Sequence[str] | Mapping[str, Any]) -> dict[str, Any
 
 def run_unseen_check(
     check_dir: str | os.PathLike,
-    networks: Sequence[str] | Mapping[str, Any] = NETWORKS,
+    networks: Sequence[str] | Mapping[str, Any] | None = None,
     max_images: int | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
     classical: bool = True,
@@ -328,7 +328,7 @@ NOISE_KIND_COLUMN = "noise"
 
 def correlation_ablation(
     check_dir: str | os.PathLike,
-    networks: Sequence[str] | Mapping[str, Any] = NETWORKS,
+    networks: Sequence[str] | Mapping[str, Any] | None = None,
     max_images: int | None = None,
     seed: int = 2021,
     classical: bool = False,
@@ -399,7 +399,7 @@ BRIGHTNESS_BINS = (0.0, 0.1, 0.3, 0.6, 1.0)
 
 def brightness_bias(
     check_dir: str | os.PathLike,
-    networks: Sequence[str] | Mapping[str, Any] = NETWORKS,
+    networks: Sequence[str] | Mapping[str, Any] | None = None,
     max_images: int | None = None,
     bins: Sequence[float] = BRIGHTNESS_BINS,
     by_image: bool = False,

@@ -304,3 +304,13 @@ def step_image(height: int = 48, width: int = 64, edge: int = 40) -> np.ndarray:
     image = np.full((height, width, 3), 0.3, np.float32)
     image[:, edge:] = 0.8
     return image
+
+
+def build_tinynet(width: int):  # noqa: ANN201 - a keras.Model; Keras is imported only when a test builds it
+    """A throwaway network for registry tests: one convolution predicting a correction added to the input."""
+    import keras
+
+    inputs = keras.Input((None, None, 3))
+    hidden = keras.layers.Conv2D(int(width), 3, padding="same", activation="relu")(inputs)
+    correction = keras.layers.Conv2D(3, 3, padding="same")(hidden)
+    return keras.Model(inputs, keras.layers.Add()([inputs, correction]), name="tinynet")

@@ -56,7 +56,9 @@ def restore_policy():
 def test_registry_lists_the_three_networks_with_widths_per_profile():
     assert tuple(MODELS) == NAMES
     for name, spec in MODELS.items():
-        assert spec.widths == {p: getattr(PROFILES[p], f"{name}_width") for p in PROFILES}
+        assert set(spec.widths) == set(PROFILES)
+        module = __import__(spec.builder_path.split(":")[0], fromlist=["MULTIPLE"])
+        assert spec.multiple == module.MULTIPLE, "the registry's multiple must be the network module's"
         assert spec.widths["smoke"] < spec.widths["laptop"] <= spec.widths["gpu"]
         assert spec.width(get_profile("gpu")) == spec.widths["gpu"]
 

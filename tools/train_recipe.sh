@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Train the shipped networks from scratch with the detail-keeping recipe, one after the other, on this machine.
+# Train the registered networks from scratch with the detail-keeping recipe, one after the other, on this machine.
 #
-#   bash tools/train_recipe.sh [MODEL ...]      default: mwcnn rednet pridnet
+#   bash tools/train_recipe.sh [MODEL ...]      default: every registered network
 #
 # Each run lives in checkpoints/<model>-recipe/ and resumes from its last.keras when started again with the
 # same command (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
@@ -11,20 +11,31 @@
 #     0-50/255, the rest Poisson-Gaussian in linear light, correlated half the time, sharpening, JPEG);
 #   * 15 % from the simulated training pairs with fresh simulator noise;
 #   * validation on the pool's held-out photos (white and generic noise at several levels);
-#   * L1 loss, Adam 1e-3, bf16 on CPUs that have it; no early stopping: the end of the schedule ships.
-# Ship a finished run with: python tools/ship_weights.py checkpoints/<model>-recipe --checkpoint last
+#   * L1 loss, Adam 1e-3, bf16 on CPUs that have it; no early stopping: the end of the schedule ships;
+#   * each network at its laptop-profile width (casestudy.models.MODELS).
+# Ship a finished run with: python tools/ship_weights.py checkpoints/<model>-recipe --checkpoint
+# checkpoints/<model>-recipe/last.keras. tools/device_train.sh continues the same runs on a GPU machine.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN=${BIN:-.venv/bin}
 EPOCHS=${EPOCHS:-25}
 STEPS_PER_EPOCH=${STEPS_PER_EPOCH:-750}
 CHECKPOINT_MINUTES=${CHECKPOINT_MINUTES:-5}
-models=("$@")
-[ ${#models[@]} -gt 0 ] || models=(mwcnn rednet pridnet)
-"$BIN/casestudy" data build --profile laptop
-for model in "${models[@]}"; do
-    "$BIN/casestudy" train "$model" --profile laptop --epochs "$EPOCHS" --steps-per-epoch "$STEPS_PER_EPOCH" \
-        --batch-size 16 --loss l1 --lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 \
-        --generic 0.85 --generic-camera 0 --generic-scale 0.5 --generic-photos data/photos --validation photos \
-        --checkpoint-minutes "$CHECKPOINT_MINUTES" --run-dir "checkpoints/$model-recipe" --quiet
-done
+
+# The recipe's `casestudy train` arguments for one network (shared with tools/device_train.sh).
+recipe_arguments() {
+    echo "$1 --profile laptop --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --loss l1" \
+        "--lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
+        "--generic-scale 0.5 --generic-photos data/photos --validation photos" \
+        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-recipe"
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    models=("$@")
+    [ ${#models[@]} -gt 0 ] || read -r -a models <<<"$("$BIN/python" -c 'from casestudy.models import network_names; print(*network_names())')"
+    "$BIN/casestudy" data build --profile laptop
+    for model in "${models[@]}"; do
+        # shellcheck disable=SC2046 - the arguments are words without spaces
+        "$BIN/casestudy" train $(recipe_arguments "$model") --quiet
+    done
+fi

@@ -43,7 +43,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from casestudy import io
-from casestudy.inference import CLASSICAL, NETWORKS, Photo, photo_bytes, read_photo
+from casestudy.inference import CLASSICAL, Photo, photo_bytes, read_photo
+from casestudy.models import MODELS, network_labels
 from casestudy.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
 
 #: Largest upload accepted, in megabytes (a 12 MP phone JPEG is 3-8 MB, a 12 MP 8-bit PNG 20-35 MB).
@@ -55,8 +56,8 @@ MAX_PIXELS = 48_000_000
 FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}
 #: MIME types of the downloads.
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}
-#: Every method the app offers, in the order of its menu, with the label shown.
-METHOD_LABELS = {"nlm": "NLM", "bm3d": "BM3D", "rednet": "REDNet", "mwcnn": "MWCNN", "pridnet": "PRIDNet"}
+#: The labels of the classical filters the app offers (the networks' come from their registry entries).
+CLASSICAL_LABELS = {"nlm": "NLM", "bm3d": "BM3D"}
 #: The method selected when the app opens: NLM, because the shipped networks still fall short of it
 #: on noise unlike their training data (README, "Shipped weights").
 DEFAULT_METHOD = "nlm"
@@ -235,6 +236,12 @@ def exif_summary(exif: Image.Exif | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- denoising
 
 
+def method_labels() -> dict[str, str]:
+    """Every method the app offers, in the order of its menu, with the label shown: the classical
+    filters, then every registered network (:data:`casestudy.models.MODELS`)."""
+    return {**CLASSICAL_LABELS, **network_labels()}
+
+
 @dataclasses.dataclass
 class Method:
     """A denoiser ready to run: ``model`` for a network (``None`` for a filter), ``params`` for a filter."""
@@ -247,7 +254,7 @@ class Method:
     @property
     def label(self) -> str:
         """The name shown in menus (``"REDNet"``)."""
-        return METHOD_LABELS[self.name]
+        return method_labels()[self.name]
 
 
 def load_method(
@@ -266,14 +273,15 @@ def load_method(
         casestudy.models.ModelLoadError: missing weights, a file that does not load in
             safe mode, or one that holds another network.
     """
-    if name in NETWORKS:
+    labels = method_labels()
+    if name in MODELS:
         from casestudy.models import ModelLoadError, load_model, weights_path
 
         file = weights_path(name, weights)
         model = load_model(file)  # safe_mode=True: no arbitrary code from the file
         if model.name != name:
             raise ModelLoadError(f"{file}: holds a {model.name!r} network, not {name!r}")
-        return Method(name, f"{METHOD_LABELS[name]}: weights {file.name}, loaded in Keras safe mode", model=model)
+        return Method(name, f"{labels[name]}: weights {file.name}, loaded in Keras safe mode", model=model)
     if name in CLASSICAL:
         from casestudy.config import get_profile
         from casestudy.tuning import filter_params_path, load_filter_params
@@ -281,9 +289,9 @@ def load_method(
         file = Path(params_file) if params_file else filter_params_path(get_profile("laptop").simulated_dir)
         saved = load_filter_params(file) if file.is_file() else {}
         if name in saved:
-            return Method(name, f"{METHOD_LABELS[name]}: settings tuned in {file.name}", params=dict(saved[name]))
-        return Method(name, f"{METHOD_LABELS[name]}: default settings (no tuned settings saved)")
-    raise ValueError(f"unknown method {name!r}; the app offers {', '.join(METHOD_LABELS)}")
+            return Method(name, f"{labels[name]}: settings tuned in {file.name}", params=dict(saved[name]))
+        return Method(name, f"{labels[name]}: default settings (no tuned settings saved)")
+    raise ValueError(f"unknown method {name!r}; the app offers {', '.join(labels)}")
 
 
 def tile_count(method: Method, height: int, width: int, tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP) -> int:

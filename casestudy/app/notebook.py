@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from casestudy.app.logic import METHOD_LABELS, Window, crop_window, zoom
+from casestudy.app.logic import Window, crop_window, method_labels, zoom
 from casestudy.plots import image_grid
 
 
@@ -49,7 +49,7 @@ def before_after_widget(
     results: dict[str, np.ndarray] = {}
     height, width = noisy.shape[:2]
     shorter = min(height, width)
-    method = widgets.Dropdown(options=[(METHOD_LABELS.get(m, m), m) for m in methods], description="method")
+    method = widgets.Dropdown(options=[(method_labels().get(m, m), m) for m in methods], description="method")
     side = widgets.IntSlider(min=min(8, shorter), max=shorter, value=min(size, shorter), description="crop (px)")
     across = widgets.FloatSlider(min=0.0, max=1.0, step=0.01, value=0.5, description="across")
     down = widgets.FloatSlider(min=0.0, max=1.0, step=0.01, value=0.5, description="down")
@@ -58,7 +58,7 @@ def before_after_widget(
         if method not in results:
             results[method] = denoise(method)
         window = crop_window(height, width, down, across, side)
-        figure = before_after_figure(noisy, results[method], window, METHOD_LABELS.get(method, method))
+        figure = before_after_figure(noisy, results[method], window, method_labels().get(method, method))
         display(figure)
         plt.close(figure)
 

@@ -124,12 +124,12 @@ def main() -> None:
         "the photo goes nowhere else."
     )
     with st.sidebar:
-        names = list(logic.METHOD_LABELS)
+        names = list(logic.method_labels())
         name = st.selectbox(
             "Method",
             names,
             index=names.index(logic.DEFAULT_METHOD),
-            format_func=logic.METHOD_LABELS.get,
+            format_func=logic.method_labels().get,
             help="NLM is fast; BM3D takes about a minute per megapixel on a 2-core CPU; "
             "the networks run tile by tile.",
         )

@@ -9,6 +9,7 @@ Introduced in ``01_data_tour.ipynb``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ from casestudy.io import read_image
 
 if TYPE_CHECKING:  # pandas is not imported here, so that `casestudy --help` stays instant
     import pandas as pd
+
+    from casestudy.camera import CaptureSettings
 
 
 def read_pair(row: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -38,3 +41,19 @@ def iter_pairs(rows: pd.DataFrame) -> Iterator[tuple[Any, np.ndarray, np.ndarray
     for row in rows.itertuples(index=False):
         noisy, clean = read_pair(row)
         yield row, noisy, clean
+
+
+@dataclasses.dataclass(frozen=True)
+class PairImages:
+    """One pair held in memory as uint8 (a quarter of float32's footprint)."""
+
+    instance: str
+    noisy: np.ndarray
+    clean: np.ndarray
+    settings: CaptureSettings | None = None
+
+
+def dihedral(image: np.ndarray, k: int) -> np.ndarray:
+    """The k-th of the 8 symmetries of the square (k in 0..7): k % 4 quarter turns, then a flip if k >= 4."""
+    image = np.rot90(image, k % 4, axes=(0, 1))
+    return image[:, ::-1] if k >= 4 else image

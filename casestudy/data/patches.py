@@ -17,14 +17,13 @@ No notebook uses it yet: the networks' notebooks will train on it (the pairs com
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from casestudy.data.pairs import iter_pairs
+from casestudy.data.pairs import PairImages, dihedral, iter_pairs
 from casestudy.io import to_uint8
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,16 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The margin (in pixels, even to keep the Bayer phase) added around a patch
 #: before re-simulating its noise, so demosaicing sees real neighbours at the border.
 NOISE_MARGIN = 4
-
-
-@dataclasses.dataclass(frozen=True)
-class PairImages:
-    """One pair held in memory as uint8 (a quarter of float32's footprint)."""
-
-    instance: str
-    noisy: np.ndarray
-    clean: np.ndarray
-    settings: CaptureSettings | None = None
 
 
 def load_pair_images(
@@ -68,12 +57,6 @@ def load_pair_images(
         PairImages(row.instance, to_uint8(noisy), to_uint8(clean), (capture_settings or {}).get(row.instance))
         for row, noisy, clean in iter_pairs(rows)
     ]
-
-
-def dihedral(image: np.ndarray, k: int) -> np.ndarray:
-    """The k-th of the 8 symmetries of the square (k in 0..7): k % 4 quarter turns, then a flip if k >= 4."""
-    image = np.rot90(image, k % 4, axes=(0, 1))
-    return image[:, ::-1] if k >= 4 else image
 
 
 class TrainingSampler:

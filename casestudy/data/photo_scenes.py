@@ -41,7 +41,7 @@ class PhotoCapture:
     """One simulated pair to make from a photo.
 
     Attributes:
-        row: the capture's :class:`casestudy.data.simulated.CaptureRow` (folder name, scene, settings).
+        row: the capture's :class:`casestudy.data.captures.CaptureRow` (folder name, scene, settings).
         photo: the clean photo.
         view: ``(top, left, height, width)`` of the window of the photo this capture shows.
     """
@@ -90,7 +90,7 @@ def photo_captures(
         casestudy.data.photos.PhotoPoolError: a missing or empty folder, a changed pool photo.
         ValueError: ``captures`` below 1, or more photos than scene or instance numbers allow.
     """
-    from casestudy.data.simulated import CaptureRow, sidd_small_rows
+    from casestudy.data.captures import CaptureRow, sidd_small_rows
 
     if captures < 1:
         raise ValueError(f"captures per photo must be at least 1, got {captures}")

@@ -198,7 +198,7 @@ def high_pass_detail(patch: np.ndarray) -> float:
 
 
 def _dihedral(image: np.ndarray, k: int) -> np.ndarray:
-    from casestudy.data.patches import dihedral
+    from casestudy.data.pairs import dihedral
 
     return dihedral(image, k)
 
@@ -332,7 +332,7 @@ def photo_validation_pairs(
         PhotoPoolError: no ``val`` photos, or the problems of :func:`read_pool`.
     """
     from casestudy.data.degrade import add_gaussian
-    from casestudy.data.patches import PairImages
+    from casestudy.data.pairs import PairImages
 
     photos = pool_photos("val") if photos is None else list(photos)
     if not photos:

@@ -30,11 +30,9 @@ Introduced in ``01_data_tour.ipynb``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as _dt
 import functools
 import hashlib
-import importlib.resources
 import json
 import os
 import time
@@ -48,7 +46,7 @@ from casestudy.camera import CaptureSettings, get_phone, simulate_capture
 from casestudy.config import Profile
 from casestudy.data.scenes import get_scene, load_scene, scene_ids
 from casestudy.data.photo_scenes import add_train_scenes
-from casestudy.data.sidd_names import parse_instance_name
+from casestudy.data.captures import CaptureRow, sidd_small_rows
 from casestudy.data.split import load_or_create_split
 from casestudy.io import write_png, write_text
 
@@ -60,7 +58,6 @@ NOISY_FILE = "NOISY_SRGB_010.PNG"
 DONE_FILE = ".done.json"
 MANIFEST_FILE = "manifest.json"
 DATA_SUBDIR = "Data"
-ROWS_RESOURCE = "resources/sidd_small_instances.txt"
 #: Software tag of every noisy PNG: the EXIF is real-looking, the noise is not from that phone.
 SOFTWARE = "casestudy camera simulator (synthetic noise)"
 #: DateTimeOriginal of instance 0; each instance is five minutes later.
@@ -68,65 +65,6 @@ _FIRST_CAPTURE = _dt.datetime(2016, 4, 4, 9, 0, 0)
 #: Fraction of the largest crop kept, and how far the crop may wander off centre (fraction of the slack).
 _CROP_SCALE = (0.85, 0.95)
 _CROP_OFFSET = (0.3, 0.7)
-
-
-@dataclasses.dataclass(frozen=True)
-class CaptureRow:
-    """One SIDD folder name, parsed.
-
-    Attributes:
-        name: the folder name itself.
-        instance: capture number (the first field).
-        scene: scene id, e.g. ``'001'``.
-        phone, iso, shutter_s, illuminant_k, brightness: the capture's metadata;
-            the shutter field ``00060`` means 1/60 s.
-    """
-
-    name: str
-    instance: int
-    scene: str
-    phone: str
-    iso: int
-    shutter_s: float
-    illuminant_k: int
-    brightness: str
-
-    @classmethod
-    def from_name(cls, name: str) -> CaptureRow:
-        """Parse a SIDD folder name with :func:`casestudy.data.sidd_names.parse_instance_name`.
-
-        Raises:
-            DataLayoutError: (a ``ValueError``) a name that does not follow SIDD's pattern or codes.
-        """
-        name = name.strip()
-        fields = parse_instance_name(name)
-        return cls(
-            name,
-            int(fields["instance_number"]),
-            fields["scene"],
-            fields["phone"],
-            int(fields["iso"]),
-            fields["shutter_s"],
-            int(fields["illuminant_k"]),
-            fields["brightness"],
-        )
-
-    def settings(self) -> CaptureSettings:
-        """The simulator settings of this capture."""
-        return CaptureSettings.from_metadata(self.phone, self.iso, self.shutter_s, self.illuminant_k, self.brightness)
-
-
-def sidd_small_rows() -> list[CaptureRow]:
-    """SIDD-Small's 160 captures, in instance order, from the packaged folder list."""
-    resource = importlib.resources.files("casestudy").joinpath(ROWS_RESOURCE)
-    lines = resource.read_text(encoding="utf-8").split()
-    rows = []
-    for line_number, line in enumerate(lines, start=1):
-        try:
-            rows.append(CaptureRow.from_name(line))
-        except ValueError as error:
-            raise ValueError(f"casestudy/{ROWS_RESOURCE}:{line_number}: {error}") from None
-    return sorted(rows, key=lambda row: row.instance)
 
 
 def smoke_rows(rows: list[CaptureRow], split: dict[str, str], seed: int, extra_test: int = 2) -> list[CaptureRow]:
