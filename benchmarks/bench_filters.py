@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from casestudy.config import get_profile
-from casestudy.filters import FILTERS, NOISE_ESTIMATORS, estimate_noise_sigma, get_filter
+from casestudy.filters import FILTERS, get_filter
+from casestudy.noise.estimate import NOISE_ESTIMATORS, estimate_noise_sigma
 from casestudy.metrics import psnr
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -52,7 +53,7 @@ def photo_pairs(count: int, size: int, sigma: float, seed: int = 2021) -> list[P
 def simulated_pairs(root: Path, count: int, size: int) -> list[Pair]:
     """Test pairs of a data set, spread over scenes, centre-cropped to at most ``size`` pixels a side."""
     from casestudy.data.catalogue import load_catalogue
-    from casestudy.tuning import load_pairs, spread_over_scenes
+    from casestudy.evaluation.tuning import load_pairs, spread_over_scenes
 
     catalogue = load_catalogue(root, read_exif=False)
     return load_pairs(spread_over_scenes(catalogue[catalogue["split"] == "test"], count), crop=size)
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", help="tuned settings JSON (default: defaults, or the data set's saved settings)")
     args = parser.parse_args(argv)
 
-    from casestudy.tuning import filter_params_path, load_filter_params
+    from casestudy.evaluation.tuning import filter_params_path, load_filter_params
 
     names = [name.strip() for name in args.filters.split(",") if name.strip()]
     for name in names:

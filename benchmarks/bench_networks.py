@@ -7,7 +7,7 @@ network at the profile's width and measures:
 * training: patches per second for batches of 16 64x64 patches, Adam + MSE, no XLA
   (``train_on_batch``), from the median of ``--steps`` steps after 2 warm-up steps;
 * inference: seconds per megapixel for one 512x512 image through
-  :func:`casestudy.models.inference.denoise_image` (median of ``--repeats`` after
+  :func:`casestudy.inference.network.denoise_image` (median of ``--repeats`` after
   a warm-up call);
 * peak memory: the process's maximum resident set size (TensorFlow included,
   which ``tracemalloc`` cannot see), so each configuration runs in its own process.
@@ -65,7 +65,7 @@ def measure(name: str, width: int, precision: str, steps: int, repeats: int) -> 
     import keras
 
     from casestudy.models import build_model
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     keras.utils.set_random_seed(0)
     keras.mixed_precision.set_global_policy(precision)
@@ -118,7 +118,7 @@ def nlm_filter() -> tuple[Any, dict[str, Any]]:
     """The NLM filter and its parameters: the laptop data set's tuned ones when saved, else the defaults."""
     from casestudy.config import get_profile
     from casestudy.filters import get_filter
-    from casestudy.tuning import filter_params_path, load_filter_params
+    from casestudy.evaluation.tuning import filter_params_path, load_filter_params
 
     spec = get_filter("nlm")
     params_file = filter_params_path(get_profile("laptop").simulated_dir)

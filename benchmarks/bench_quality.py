@@ -5,7 +5,7 @@ check and condition: white Gaussian noise at sigma 5, 15, 25, 50 (of 255) on cen
 unseen-noise check per level and overall; a clean image in (PSNR against itself, and the largest mean
 tone shift over an image's dark pixels, in 8-bit levels). The filters run *blind* (noise estimated,
 settings tuned on the simulated validation split, as ``casestudy evaluate --split all`` runs them) and
-*given the true* noise, a reference. See :mod:`casestudy.quality_check`.
+*given the true* noise, a reference. See :mod:`casestudy.evaluation.quality_check`.
 
     .venv/bin/python benchmarks/bench_quality.py [--network NAME=FILE ...] [--checks white,unseen,clean]
         [--long-side 512] [--crop 192] [--max-images N] [--profile laptop] [--out reports/quality.md]
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from casestudy.config import get_profile
-from casestudy.quality_check import quality_rows, quality_table, table_markdown
+from casestudy.evaluation.quality_check import quality_rows, quality_table, table_markdown
 
 
 def main(argv: list[str] | None = None) -> int:

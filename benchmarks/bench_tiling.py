@@ -6,10 +6,10 @@ not change the cost) in three ways, each in a fresh Python process so that its
 peak memory is its own (maximum resident set size from ``os.wait4``, TensorFlow
 included):
 
-* ``whole``: :func:`casestudy.models.inference.denoise_image` on a smaller photo
+* ``whole``: :func:`casestudy.inference.network.denoise_image` on a smaller photo
   (``--small``, default 1024x768): whole-image inference on 12 MP would need
   tens of GB of activations, so it is measured where it fits;
-* ``tiled``: :func:`casestudy.tiling.denoise_tiled_model` on the same small photo
+* ``tiled``: :func:`casestudy.inference.tiling.denoise_tiled_model` on the same small photo
   and on the 12 MP one (``--tile``, ``--overlap``, ``--batch``);
 * ``cli``: ``casestudy denoise`` end to end on the 12 MP JPEG (read, orient,
   denoise in tiles, write a JPEG with the EXIF and ICC profile carried over).
@@ -65,8 +65,8 @@ def child(mode: str, image_path: str, weights: str, tile: int, overlap: int, bat
     """Denoise one photo ``whole`` or ``tiled``; print a JSON line with the seconds."""
     from casestudy.io import read_image
     from casestudy.models import load_model
-    from casestudy.models.inference import denoise_image
-    from casestudy.tiling import denoise_tiled_model
+    from casestudy.inference.network import denoise_image
+    from casestudy.inference.tiling import denoise_tiled_model
 
     model = load_model(weights)
     image = read_image(image_path)

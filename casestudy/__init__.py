@@ -10,8 +10,8 @@ metrics -> tables and figures, and each step is one import away:
 * :mod:`casestudy.data`    data sets, the catalogue, reading pairs, the split, the patch pipeline
 * :mod:`casestudy.metrics` PSNR / SSIM / MSE, one convention, one [0, 1] input check
 * :mod:`casestudy.filters` classical denoisers behind one signature
-* :mod:`casestudy.evaluate` the method registry and the scoring of methods over a data set
-* :mod:`casestudy.report`  per-image rows as CSV, summaries as Markdown tables
+* :mod:`casestudy.evaluation.evaluate` the method registry and the scoring of methods over a data set
+* :mod:`casestudy.evaluation.report`  per-image rows as CSV, summaries as Markdown tables
 * :mod:`casestudy.plots`   the figures, by subject: ``plots.data``, ``plots.results``
 * :mod:`casestudy.regions` where a figure looks in an image, chosen by rule
 """

@@ -4,8 +4,7 @@ Every sub-command is wired the same way: the module that does the work exposes
 ``add_arguments(parser)`` (its options) and ``run_cli(args) -> int`` (its exit
 status), and :data:`COMMANDS` below registers it under a name, so notebooks,
 tests and the command line run the same code. A module is imported only when
-its sub-command is used, which keeps ``casestudy --help`` instant; a command
-whose module has not been written yet says which issue brings it and exits 2.
+its sub-command is used, which keeps ``casestudy --help`` instant.
 """
 
 from __future__ import annotations
@@ -27,14 +26,12 @@ class Command:
 
     Attributes:
         profile: whether it takes ``--profile`` (added here, not by the module).
-        pending: the issue that brings the module, shown while the module does not exist.
     """
 
     name: str
     module: str
     help: str
     profile: bool = True
-    pending: str | None = None
 
 
 #: Every sub-command, in the order ``--help`` lists them.
@@ -47,8 +44,10 @@ COMMANDS: tuple[Command, ...] = (
         "build the unseen-noise check: held-out photos, non-simulator noise, three levels",
     ),
     Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)"),
-    Command("evaluate", "casestudy.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"),
-    Command("denoise", "casestudy.inference", "denoise your own photos, tile by tile"),
+    Command(
+        "evaluate", "casestudy.evaluation.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"
+    ),
+    Command("denoise", "casestudy.inference.denoise", "denoise your own photos, tile by tile"),
     Command("app", "casestudy.app", "start the local web app (Streamlit, on localhost)", profile=False),
 )
 #: Help lines of the command groups (the first word of several commands).
@@ -63,24 +62,10 @@ def _add_profile(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _not_yet(issue: str):
-    def run(args: argparse.Namespace) -> int:
-        print(
-            f"casestudy {args.command}: not available yet; it arrives with the {issue}.",
-            file=sys.stderr,
-        )
-        return 2
-
-    return run
-
-
 def _wire(parser: argparse.ArgumentParser, command: Command, load: bool) -> None:
     """Give ``parser`` the command's options and its ``run_cli`` (``load=False``: only its name and help)."""
     if command.profile:
         _add_profile(parser)
-    if command.pending is not None and importlib.util.find_spec(command.module) is None:
-        parser.set_defaults(func=_not_yet(command.pending))
-        return
     if not load:
         return
     module = importlib.import_module(command.module)

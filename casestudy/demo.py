@@ -56,17 +56,17 @@ def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None =
                    check_dir: Path | None = None) -> str:  # fmt: skip
     """``reports/results.md``: the test-split table of every method the notebooks evaluated, figures, the unseen check.
 
-    The rows are those the notebooks saved (:func:`casestudy.report.merged_rows`:
+    The rows are those the notebooks saved (:func:`casestudy.evaluation.report.merged_rows`:
     the filters of notebook 04, each network of notebooks 05-08). With
     ``figures_dir``, the quality-against-speed and per-ISO figures are written there
     (atomically, :data:`REPORT_FIGURES`) and linked by file name, so the Markdown
     must be saved in that folder. With ``check_dir``, the unseen-noise check's
-    scores saved by notebook 08 (:func:`casestudy.unseen_scores.scores_path`) add a
+    scores saved by notebook 08 (:func:`casestudy.evaluation.unseen_scores.scores_path`) add a
     short section when they exist.
     """
-    from casestudy.evaluate import summarize
+    from casestudy.evaluation.evaluate import summarize
     from casestudy.models.registry import network_names
-    from casestudy.report import format_table, merged_rows, results_path
+    from casestudy.evaluation.report import format_table, merged_rows, results_path
 
     rows = merged_rows(data_dir, "test")
     if rows.empty:
@@ -115,7 +115,7 @@ def _write_figures(rows, summary, folder: Path, iso_methods: list[str]) -> str:
 
 def _unseen_section(check_dir: Path) -> str:
     """A short section on the unseen-noise check, from the scores notebook 08 saved; empty if there are none."""
-    from casestudy.unseen_scores import check_summary, load_scores, network_margins, scores_path
+    from casestudy.evaluation.unseen_scores import check_summary, load_scores, network_margins, scores_path
 
     path = scores_path(check_dir)
     if not path.is_file():
@@ -135,7 +135,7 @@ def _unseen_section(check_dir: Path) -> str:
         f"Photos and noise no network trained on ({rows['image'].nunique()} pairs, `{_shown(path)}`); "
         "NLM and BM3D are given the true noise level. Mean PSNR (dB) by noise level:\n",
         header, rule, *body, "",
-        f"The networks must beat NLM and BM3D here too (issue 11's bar): {verdict}.\n",
+        f"The networks must beat NLM and BM3D here too (the quality bar): {verdict}.\n",
     ])
 
 
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo stopped: {error}", file=sys.stderr)
         return 1
     print("3/3 Results", flush=True)
-    from casestudy.unseen_scores import notebook_check_dir
+    from casestudy.evaluation.unseen_scores import notebook_check_dir
 
     report = results_report(data_dir, profile.name, figures_dir=reports_dir(), check_dir=notebook_check_dir(profile))
     write_text(reports_dir() / "results.md", report)

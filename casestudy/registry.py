@@ -3,7 +3,7 @@
 A :class:`Registry` is a dict from name to entry (so ``MODELS["rednet"]`` and
 ``list(FILTERS)`` work as before) that refuses a second entry under the same name
 and answers an unknown name with an error listing the known ones: the registry
-pattern of KAIR and NAFNet instead of a long if/elif (``../shared/STYLE.md``).
+pattern of KAIR and NAFNet instead of a long if/elif chain.
 """
 
 from __future__ import annotations

@@ -342,7 +342,8 @@ def train(
 
     from casestudy.data.patches import evaluation_dataset, grid_patches, training_batches, training_dataset
     from casestudy.training import checkpoint, monitor, schedule
-    from casestudy.training.precision import dtype_policy, resolve_precision
+    from casestudy.models import dtype_policy
+    from casestudy.training.precision import resolve_precision
 
     on_tensorflow = keras.backend.backend() == "tensorflow"
     if not 0.0 <= generic_fraction <= 1.0:

@@ -18,8 +18,8 @@ from casestudy.app import logic  # noqa: E402
 from casestudy.app.logic import UploadError, Window  # noqa: E402
 from casestudy.filters import apply_filter  # noqa: E402
 from casestudy.models import ModelLoadError, build_model  # noqa: E402
-from casestudy.tiling import denoise_tiled_model  # noqa: E402
-from casestudy.tuning import save_filter_params  # noqa: E402
+from casestudy.inference.tiling import denoise_tiled_model  # noqa: E402
+from casestudy.evaluation.tuning import save_filter_params  # noqa: E402
 
 CAMERA = {"Make": "Apple", "Model": "iPhone 7", "ISOSpeedRatings": 800, "ExposureTime": 1 / 250, "FNumber": 1.8}
 ORIENTATION = 0x0112

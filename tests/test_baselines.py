@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy.baselines import CLASSICAL_METHODS, classical_rows, evaluated_instances
+from casestudy.evaluation.baselines import CLASSICAL_METHODS, classical_rows, evaluated_instances
 from casestudy.config import get_profile
 from casestudy.data.catalogue import load_catalogue
 
@@ -15,7 +15,7 @@ from casestudy.data.catalogue import load_catalogue
 def reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point reports/ at a temporary folder for both the rows and the tuned settings."""
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
-    monkeypatch.setattr("casestudy.tuning.reports_dir", lambda: tmp_path)
+    monkeypatch.setattr("casestudy.evaluation.tuning.reports_dir", lambda: tmp_path)
     return tmp_path
 
 
@@ -31,7 +31,7 @@ def test_rows_are_computed_saved_and_reused(smoke_data: Path, reports: Path, mon
     def must_not_run(*args, **kwargs):
         raise AssertionError("saved rows should have been reused")
 
-    monkeypatch.setattr("casestudy.evaluate.evaluate", must_not_run)
+    monkeypatch.setattr("casestudy.evaluation.evaluate.evaluate", must_not_run)
     again = classical_rows(catalogue, smoke_data, profile)
     assert again[["instance", "method"]].values.tolist() == rows[["instance", "method"]].values.tolist()
     assert again["psnr"].to_numpy() == pytest.approx(rows["psnr"].to_numpy())
@@ -78,7 +78,7 @@ def identity_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_network_rows_are_scored_saved_and_reused(
     smoke_data: Path, reports: Path, identity_weights: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from casestudy.baselines import network_rows
+    from casestudy.evaluation.baselines import network_rows
     from casestudy.models.cards import read_card, card_path
 
     profile = get_profile("smoke")
@@ -96,7 +96,7 @@ def test_network_rows_are_scored_saved_and_reused(
     def must_not_run(*args, **kwargs):
         raise AssertionError("saved network rows should have been reused")
 
-    monkeypatch.setattr("casestudy.evaluate.evaluate", must_not_run)
+    monkeypatch.setattr("casestudy.evaluation.evaluate.evaluate", must_not_run)
     again = network_rows(catalogue, smoke_data, profile, ["rednet"], weights={"rednet": identity_weights})
     assert again["psnr"].to_numpy() == pytest.approx(rows["psnr"].to_numpy())
 
@@ -105,8 +105,8 @@ def test_network_rows_of_other_weights_are_not_reused(
     smoke_data: Path, reports: Path, identity_weights: Path
 ) -> None:
     """Rows whose parameter count differs from the card's (another model saved them) are scored again."""
-    from casestudy.baselines import network_rows
-    from casestudy.report import load_rows, save_rows
+    from casestudy.evaluation.baselines import network_rows
+    from casestudy.evaluation.report import load_rows, save_rows
 
     profile = get_profile("smoke")
     catalogue = load_catalogue(smoke_data, read_exif=False)
@@ -123,8 +123,8 @@ def test_network_rows_older_than_the_weights_are_not_reused(
 ) -> None:
     import os
 
-    from casestudy.baselines import network_rows
-    from casestudy.report import save_rows
+    from casestudy.evaluation.baselines import network_rows
+    from casestudy.evaluation.report import save_rows
 
     pytest.importorskip("keras")
     weights = _identity_rednet(tmp_path / "fresh")
@@ -141,7 +141,7 @@ def test_network_rows_older_than_the_weights_are_not_reused(
 def test_comparison_rows_put_the_baseline_before_the_networks(
     smoke_data: Path, reports: Path, identity_weights: Path
 ) -> None:
-    from casestudy.baselines import comparison_rows
+    from casestudy.evaluation.baselines import comparison_rows
 
     profile = get_profile("smoke")
     catalogue = load_catalogue(smoke_data, read_exif=False)

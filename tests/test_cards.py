@@ -11,7 +11,7 @@ from casestudy.models import build_model, load_model
 from casestudy.models.cards import (
     CardError, export_weights, read_card, sha256_of, training_stages, verify_card, write_card,
 )  # fmt: skip
-from casestudy.training.precision import dtype_policy
+from casestudy.models import dtype_policy
 
 SHIPPED = sorted((project_root() / "weights").glob("*.json"))
 

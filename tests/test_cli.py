@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-from casestudy import cli
 from casestudy.cli import build_parser, main
 
 SUBCOMMANDS = ("data", "train", "evaluate", "denoise", "app")
@@ -17,13 +16,6 @@ def test_help_lists_every_subcommand() -> None:
     )
     for name in SUBCOMMANDS:
         assert f"    {name}" in completed.stdout
-
-
-def test_a_command_whose_module_is_not_written_yet_exits_2_with_a_reason(monkeypatch, capsys) -> None:
-    later = cli.Command("later", "casestudy.not_written_yet", "a later command", pending="later issue")
-    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, later))
-    assert main(["later"]) == 2
-    assert "not available yet; it arrives with the later issue" in capsys.readouterr().err
 
 
 def test_unknown_profile_is_rejected_by_the_parser() -> None:

@@ -1,10 +1,10 @@
-"""casestudy.compare: paired differences and the scene-clustered bootstrap."""
+"""casestudy.evaluation.compare: paired differences and the scene-clustered bootstrap."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from casestudy.compare import COMPARISON_COLUMNS, bootstrap_comparison, cluster_bootstrap_ci, paired_differences
+from casestudy.evaluation.compare import COMPARISON_COLUMNS, bootstrap_comparison, cluster_bootstrap_ci, paired_differences
 
 
 def rows_for(diffs_by_scene: dict[str, list[float]], base: float = 30.0) -> pd.DataFrame:
@@ -94,7 +94,7 @@ def test_cluster_bootstrap_rejects_bad_input():
 
 
 def test_largest_gap_picks_the_image_with_the_largest_lead_first_on_ties():
-    from casestudy.compare import largest_gap
+    from casestudy.evaluation.compare import largest_gap
 
     rows = rows_for({"s1": [0.5, 2.0], "s2": [2.0, -1.0]})
     pick = largest_gap(rows, "a", "b")
@@ -103,7 +103,7 @@ def test_largest_gap_picks_the_image_with_the_largest_lead_first_on_ties():
 
 
 def test_beside_original_measures_each_gain_from_its_own_noisy_input():
-    from casestudy.compare import ORIGINAL_RESULTS, beside_original
+    from casestudy.evaluation.compare import ORIGINAL_RESULTS, beside_original
 
     ours = pd.DataFrame({"psnr": [25.0, 29.0, 31.5], "ssim": [0.6, 0.8, 0.9]},
                         index=pd.Index(["noisy", "bm3d", "pridnet"], name="method"))

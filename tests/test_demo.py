@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from casestudy import demo
-from casestudy.report import results_path, save_rows
+from casestudy.evaluation.report import results_path, save_rows
 
 
 def _rows() -> pd.DataFrame:
@@ -71,7 +71,7 @@ def test_report_without_networks_says_so(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_report_adds_the_unseen_check_when_scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from casestudy.unseen_scores import parse_check_lines, save_scores, scores_path
+    from casestudy.evaluation.unseen_scores import parse_check_lines, save_scores, scores_path
 
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
     data_dir, check_dir = tmp_path / "simulated-sidd", tmp_path / "unseen-check"

@@ -14,9 +14,9 @@ from fakes import corrupt, write_png16  # noqa: E402
 
 from casestudy import io  # noqa: E402
 from casestudy.cli import main  # noqa: E402
-from casestudy.inference import orient, png16_bytes, read_photo  # noqa: E402
+from casestudy.inference.denoise import orient, png16_bytes, read_photo  # noqa: E402
 from casestudy.models import build_model  # noqa: E402
-from casestudy.tuning import save_filter_params  # noqa: E402
+from casestudy.evaluation.tuning import save_filter_params  # noqa: E402
 
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 CAMERA = {"Make": "Apple", "Model": "iPhone 7", "ISOSpeedRatings": 800}
@@ -241,7 +241,7 @@ def test_missing_weights_and_unknown_suffixes_are_refused(tmp_path: Path, capsys
 
 
 def test_quantising_by_strips_matches_whole_image_rounding() -> None:
-    from casestudy.inference import _quantise
+    from casestudy.inference.denoise import _quantise
 
     pixels = np.random.default_rng(3).random((10, 7, 3)).astype(np.float32)
     np.testing.assert_array_equal(_quantise(pixels, 8, rows=3), io.to_uint8(pixels))

@@ -1,9 +1,8 @@
-"""casestudy.evaluate: rows per image and method, the method registry, the summary, the command end to end."""
+"""casestudy.evaluation.evaluate: rows per image and method, the method registry, the summary, the command end to end."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 import numpy as np
@@ -11,21 +10,15 @@ import pandas as pd
 import pytest
 
 import fakes
-from casestudy import evaluate as E
 from casestudy.cli import main
-from casestudy.evaluate import (
-    METHODS,
-    ROW_COLUMNS,
-    EvalContext,
-    Method,
-    UnknownMethodError,
-    evaluate,
-    summarize,
-)
+from casestudy.evaluation import methods as M
+from casestudy.evaluation.evaluate import evaluate, summarize
+from casestudy.evaluation.methods import METHODS, EvalContext, Method, UnknownMethodError
+from casestudy.evaluation.report import ROW_COLUMNS
 from casestudy.filters import FILTERS
 from casestudy.io import read_image, write_png
 from casestudy.metrics import psnr
-from casestudy.tuning import load_filter_params, save_filter_params
+from casestudy.evaluation.tuning import load_filter_params, save_filter_params
 
 SCENES = {"s1": "train", "s2": "val", "s3": "test", "s4": "test"}
 
@@ -134,14 +127,14 @@ def test_a_method_returning_the_wrong_shape_is_named(catalogue, monkeypatch: pyt
 
 def test_registry_holds_noisy_and_every_filter() -> None:
     assert list(METHODS)[: len(FILTERS) + 1] == ["noisy", *FILTERS]
-    assert E.default_methods() == ["noisy", *FILTERS]
+    assert M.default_methods() == ["noisy", *FILTERS]
     with pytest.raises(ValueError, match="already registered"):
-        E.register_method(E.NoisyInput())
+        M.register_method(M.NoisyInput())
 
 
 def test_parse_methods() -> None:
-    assert E.parse_methods(" nlm, bm3d ,nlm") == ["nlm", "bm3d"]
-    assert E.parse_methods(None) == E.parse_methods("") == E.default_methods()
+    assert M.parse_methods(" nlm, bm3d ,nlm") == ["nlm", "bm3d"]
+    assert M.parse_methods(None) == M.parse_methods("") == M.default_methods()
 
 
 # --------------------------------------------------------------------------- summary and table
@@ -239,7 +232,7 @@ def test_split_all_tunes_on_the_simulated_set_not_on_the_scored_folder(
     from casestudy.data import simulated
 
     monkeypatch.setattr(simulated, "ensure_dataset", lambda profile: smoke_data)
-    monkeypatch.setattr("casestudy.tuning.reports_dir", lambda: tmp_path)  # tuned settings stay out of the repository
+    monkeypatch.setattr("casestudy.evaluation.tuning.reports_dir", lambda: tmp_path)  # tuned settings stay out of the repository
     argv = ["evaluate", "--profile", "smoke", "--data", str(folders_tree), "--methods", "noisy,gaussian",
             "--split", "all", "--out", str(tmp_path / "all.csv")]  # fmt: skip
     assert main(argv) == 0

@@ -20,11 +20,12 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from casestudy import evaluate as E  # noqa: E402
 from casestudy.cli import main  # noqa: E402
-from casestudy.evaluate import PARAMETERS_COLUMN, EvalContext, evaluate, summarize  # noqa: E402
+from casestudy.evaluation import methods as M  # noqa: E402
+from casestudy.evaluation.evaluate import evaluate, summarize  # noqa: E402
+from casestudy.evaluation.methods import EvalContext  # noqa: E402
+from casestudy.evaluation.report import PARAMETERS_COLUMN, format_table  # noqa: E402
 from casestudy.models import MODELS, ModelLoadError, build_model, resolve_weights  # noqa: E402
-from casestudy.report import format_table  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,9 +56,9 @@ def _placeholder(path: Path) -> Path:
 
 def test_every_network_is_a_method_with_its_label() -> None:
     for name in MODELS:
-        assert E.METHODS[name].label == MODELS[name].label
-        assert isinstance(E.METHODS[name], E.NetworkMethod) and E.parse_methods(f"noisy,{name}") == ["noisy", name]
-    assert not set(MODELS) & set(E.default_methods())  # networks are evaluated when named
+        assert M.METHODS[name].label == MODELS[name].label
+        assert isinstance(M.METHODS[name], M.NetworkMethod) and M.parse_methods(f"noisy,{name}") == ["noisy", name]
+    assert not set(MODELS) & set(M.default_methods())  # networks are evaluated when named
 
 
 # --------------------------------------------------------------------------- finding the weights

@@ -9,9 +9,10 @@ import pytest
 from scipy import ndimage
 
 from casestudy import filters as F
-from casestudy.filters import DEFAULT_NOISE_METHOD, FILTERS, FilterInputError, estimate_noise_sigma, nlm_weights
+from casestudy.filters import FILTERS, FilterInputError, nlm_weights
+from casestudy.noise.estimate import DEFAULT_NOISE_METHOD, estimate_noise_sigma
 from casestudy.metrics import psnr
-from casestudy.texture_check import texture_image
+from casestudy.evaluation.texture_check import texture_image
 
 
 def smooth_image(height: int = 32, width: int = 48) -> np.ndarray:
@@ -291,7 +292,7 @@ TUNED_LAPTOP = Path(__file__).parent / "data" / "filter_params-laptop.json"
 @pytest.mark.parametrize("name", ["grass", "gravel", "brick"])
 @pytest.mark.parametrize("method", ["nlm", "bm3d"])
 def test_tuned_nlm_and_bm3d_do_not_wreck_texture_with_light_noise(name, method) -> None:
-    from casestudy.tuning import load_filter_params
+    from casestudy.evaluation.tuning import load_filter_params
 
     params = load_filter_params(TUNED_LAPTOP)[method]
     clean = texture(name)
@@ -300,8 +301,8 @@ def test_tuned_nlm_and_bm3d_do_not_wreck_texture_with_light_noise(name, method) 
 
 
 def test_texture_scores_show_the_block_estimate_wrecking_grass_and_the_default_not() -> None:
-    from casestudy.texture_check import texture_scores
-    from casestudy.tuning import load_filter_params
+    from casestudy.evaluation.texture_check import texture_scores
+    from casestudy.evaluation.tuning import load_filter_params
 
     params = load_filter_params(TUNED_LAPTOP)
     table = texture_scores(params, methods=["nlm"], textures=["grass"], size=128).set_index("estimator")

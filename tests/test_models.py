@@ -19,7 +19,7 @@ from casestudy.config import PROFILES, get_profile  # noqa: E402
 from casestudy.filters import FilterInputError  # noqa: E402
 from casestudy.models import MODELS, ModelLoadError, build_model, get_model_spec, load_model  # noqa: E402
 from casestudy.models.complexity import FLOPS_PER_MAC, count_macs, flops_per_megapixel  # noqa: E402
-from casestudy.models.inference import denoise_image  # noqa: E402
+from casestudy.inference.network import denoise_image  # noqa: E402
 from casestudy.models.layers import (  # noqa: E402
     BilinearUpsampling,
     CropToMatch,
@@ -172,7 +172,7 @@ def test_each_network_runs_under_mixed_bfloat16_with_a_float32_output(name, rest
 _LOAD_IN_FRESH_PROCESS = """
 import sys, numpy as np
 from casestudy.models import load_model
-from casestudy.models.inference import denoise_image
+from casestudy.inference.network import denoise_image
 folder = sys.argv[1]
 image = np.load(folder + "/image.npy")
 for name in sys.argv[2:]:

@@ -1,11 +1,11 @@
-"""casestudy.noise_facts: patch distances, NLF readings and the generalised Anscombe transform."""
+"""casestudy.noise.facts: patch distances, NLF readings and the generalised Anscombe transform."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import ndimage
 
-from casestudy.noise_facts import (
+from casestudy.noise.facts import (
     generalized_anscombe,
     inverse_generalized_anscombe,
     nlf_at_levels,
@@ -67,7 +67,7 @@ def test_generalized_anscombe_stabilises_poisson_gaussian_variance():
 
 
 def test_iso_slope_table_recovers_a_known_slope_per_phone():
-    from casestudy.noise_facts import iso_slope_table
+    from casestudy.noise.facts import iso_slope_table
 
     isos = np.array([100, 200, 400, 800, 1600] * 2)
     pairs = pd.DataFrame(
@@ -86,7 +86,7 @@ def test_iso_slope_table_recovers_a_known_slope_per_phone():
 
 def test_profile_db_per_iso_doubling_of_shot_noise_flat_and_simulated_profiles() -> None:
     from casestudy.camera.noise import IP_REPORTED, NLF_TABLE, db_per_iso_doubling
-    from casestudy.noise_facts import profile_db_per_iso_doubling
+    from casestudy.noise.facts import profile_db_per_iso_doubling
 
     shot = {"iso": [100, 200, 400], "beta1": [1e-3, 2e-3, 4e-3], "beta2": [0.0, 0.0, 0.0]}
     assert profile_db_per_iso_doubling(shot) == pytest.approx(-10 * np.log10(2), abs=1e-9)

@@ -1,4 +1,4 @@
-"""The documented noise model: every phone's noise grows with ISO (issue 9, finding 1)."""
+"""The documented noise model: every phone's noise grows with ISO."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""casestudy.noise_psd and the PSD-aware BM3D: kernels from residuals, PSDs for bm3d, the np.trapz workaround."""
+"""casestudy.noise.psd and the PSD-aware BM3D: kernels from residuals, PSDs for bm3d, the np.trapz workaround."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from scipy import ndimage
 
 from casestudy.filters import FILTERS, bm3d
 from casestudy.metrics import psnr
-from casestudy.noise_psd import (
+from casestudy.noise.psd import (
     NoisePSDError,
     estimate_noise_kernel,
     kernel_to_psd,
     numpy_for_bm4d,
     psd_to_kernel,
 )
-from casestudy.tuning import fitted_params
+from casestudy.evaluation.tuning import fitted_params
 
 
 def blurred_noise(shape, sigma, seed, blur=0.8):

@@ -8,7 +8,7 @@ import pytest
 from scipy.ndimage import uniform_filter1d
 
 import fakes
-from casestudy import noise_stats as ns
+from casestudy.noise import stats as ns
 
 
 def _clean(height: int = 64, width: int = 80) -> np.ndarray:

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import casestudy.plots.data as plots  # noqa: E402
-from casestudy import noise_stats  # noqa: E402
+from casestudy.noise import stats as noise_stats  # noqa: E402
 from casestudy.plots import image_grid  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from casestudy import quality_check as qc
+from casestudy.evaluation import quality_check as qc
 
 
 def test_dark_shift_measures_the_mean_change_over_dark_pixels_only() -> None:

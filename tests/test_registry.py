@@ -27,7 +27,7 @@ def test_an_unknown_name_raises_the_registrys_error_listing_the_known_ones() -> 
 
 
 def test_the_package_registries_share_it() -> None:
-    from casestudy.evaluate import METHODS, UnknownMethodError
+    from casestudy.evaluation.methods import METHODS, UnknownMethodError
     from casestudy.filters import FILTERS, FilterInputError
     from casestudy.models import MODELS
 

@@ -1,4 +1,4 @@
-"""casestudy.report: per-image rows saved and read back as CSV, summaries as Markdown tables."""
+"""casestudy.evaluation.report: per-image rows saved and read back as CSV, summaries as Markdown tables."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from test_evaluate import SCENES, write_catalogue
 
-from casestudy.evaluate import ROW_COLUMNS, evaluate, summarize
-from casestudy.report import format_table, load_rows, results_path, save_rows
+from casestudy.evaluation.report import ROW_COLUMNS
+from casestudy.evaluation.evaluate import evaluate, summarize
+from casestudy.evaluation.report import format_table, load_rows, results_path, save_rows
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_load_rows_errors_name_the_file(tmp_path: Path) -> None:
 
 
 def test_merged_rows_take_each_network_from_its_own_file(catalogue, tmp_path: Path, monkeypatch) -> None:
-    from casestudy.report import merged_rows
+    from casestudy.evaluation.report import merged_rows
 
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
     data_dir = tmp_path / "data-set"

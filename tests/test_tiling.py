@@ -1,4 +1,4 @@
-"""casestudy.tiling: tiles cover the photo, weights sum to one, tiled == whole image, no seams, bounded batches."""
+"""casestudy.inference.tiling: tiles cover the photo, weights sum to one, tiled == whole image, no seams, bounded batches."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from casestudy.models import build_model  # noqa: E402
-from casestudy.models.inference import denoise_image  # noqa: E402
-from casestudy.tiling import (  # noqa: E402
+from casestudy.inference.network import denoise_image  # noqa: E402
+from casestudy.inference.tiling import (  # noqa: E402
     axis_weights,
     blend_ramp,
     denoise_tiled,

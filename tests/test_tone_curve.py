@@ -1,4 +1,4 @@
-"""The tone curve is a documented option, off by default as in SIDD (issue 9, finding 2)."""
+"""The tone curve is a documented option, off by default as in SIDD."""
 
 import dataclasses
 

@@ -1,4 +1,4 @@
-"""casestudy.tuning: the grid search finds the right point, tuning uses the right split, settings round-trip."""
+"""casestudy.evaluation.tuning: the grid search finds the right point, tuning uses the right split, settings round-trip."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import fakes
-from casestudy import tuning
+from casestudy.evaluation import tuning
 from casestudy.config import get_profile, reports_dir
 from casestudy.filters import FILTERS, FilterSpec
-from casestudy.tuning import (
+from casestudy.evaluation.tuning import (
     TuningWarning,
     load_filter_params,
     save_filter_params,

@@ -16,7 +16,7 @@ from casestudy.data import unseen
 from casestudy.data.split import write_split
 from casestudy.io import read_image, write_png, write_text
 from casestudy.metrics import psnr
-from casestudy.unseen_check import (
+from casestudy.evaluation.unseen_check import (
     ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, brightness_bias, check_for_profile,
     correlation_ablation,
     load_table,
@@ -150,7 +150,7 @@ def test_autocorrelation_of_the_checks_kernel() -> None:
 
 
 def test_check_for_profile_builds_once_then_reuses(tmp_path: Path, monkeypatch, capsys) -> None:
-    import casestudy.unseen_check as module
+    import casestudy.evaluation.unseen_check as module
 
     monkeypatch.setattr(module, "data_root", lambda: tmp_path)
     folder, size = check_for_profile(get_profile("smoke"))
@@ -162,7 +162,7 @@ def test_check_for_profile_builds_once_then_reuses(tmp_path: Path, monkeypatch, 
 
 
 def test_the_command_line_tool_prints_pairs_and_the_per_level_summary(check, capsys, monkeypatch) -> None:
-    import casestudy.unseen_check as module
+    import casestudy.evaluation.unseen_check as module
 
     root, _ = check
     monkeypatch.setattr(module, "bm3d_true_psd", lambda noisy, sigma, autocorrelation: noisy)  # its cost, not its job

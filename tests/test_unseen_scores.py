@@ -1,4 +1,4 @@
-"""casestudy.unseen_scores: the true-noise yardsticks, and the check's printed scores read back, summarised and judged."""
+"""casestudy.evaluation.unseen_scores: the true-noise yardsticks, and the check's printed scores read back, summarised and judged."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from casestudy.data.unseen import LEVELS
 from casestudy.metrics import psnr
-from casestudy.unseen_scores import (bm3d_true_noise, check_summary, load_scores, network_margins, nlm_true_noise,
+from casestudy.evaluation.unseen_scores import (bm3d_true_noise, check_summary, load_scores, network_margins, nlm_true_noise,
                                      parse_check_lines, run_unseen_check, save_scores, unseen_noise_scores)
 
 def _smooth_image(size: int = 48) -> np.ndarray:
@@ -124,7 +124,7 @@ def test_run_needs_a_built_check(tmp_path: Path) -> None:
 
 def test_notebook_check_is_full_size_only_where_the_profile_affords_it() -> None:
     from casestudy.config import get_profile
-    from casestudy.unseen_scores import notebook_check_dir
+    from casestudy.evaluation.unseen_scores import notebook_check_dir
 
     assert notebook_check_dir(get_profile("gpu")).name == "unseen-check"  # the check the weights cards report
     assert notebook_check_dir(get_profile("laptop")).name == "unseen-check-160px"
@@ -136,7 +136,7 @@ def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
 ) -> None:
     import os
 
-    from casestudy import unseen_scores
+    from casestudy.evaluation import unseen_scores
     from casestudy.config import get_profile
 
     monkeypatch.setattr("casestudy.config.data_root", lambda: tmp_path / "data")

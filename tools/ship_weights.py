@@ -26,7 +26,7 @@ from casestudy.data.pairs import iter_pairs
 from casestudy.metrics import psnr, ssim
 from casestudy.models import MODELS, load_model
 from casestudy.models.cards import card_path, export_weights, write_card
-from casestudy.models.inference import denoise_image
+from casestudy.inference.network import denoise_image
 
 TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--epochs",
                "steps_per_epoch": "--steps-per-epoch", "loss": "--loss", "generic_fraction": "--generic",

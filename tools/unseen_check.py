@@ -7,7 +7,7 @@ The check's photos never entered training and its noise is not the simulator's (
 linear light, spatially and cross-channel correlated, three levels). The classical filters are given
 what a blind denoiser never has, the true noise: NLM h = 0.8 x the true residual std (patch 5,
 distance 6), BM3D the true std and the true noise PSD. A network must beat both to be trusted on
-photos and noise it never saw. The work is done by `casestudy.unseen_check`; this prints each pair
+photos and noise it never saw. The work is done by `casestudy.evaluation.unseen_check`; this prints each pair
 as it is scored, then the mean PSNR per level.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from casestudy.unseen_check import run_unseen_check
+from casestudy.evaluation.unseen_check import run_unseen_check
 
 
 def main(argv: list[str] | None = None) -> int:

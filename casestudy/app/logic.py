@@ -6,7 +6,7 @@ is tested here without a browser, and ``09_deployment.ipynb`` calls the same
 functions inside JupyterLab:
 
 * :func:`decode_upload` turns the bytes of an uploaded file into a
-  :class:`~casestudy.inference.Photo` (upright pixels, EXIF, ICC profile), after
+  :class:`~casestudy.inference.denoise.Photo` (upright pixels, EXIF, ICC profile), after
   checking, in this order, the byte size, that the file is an image of an
   accepted format (PNG, JPEG, TIFF: found from the content, not the name), and
   the pixel count from the header, before a single pixel is decoded: a
@@ -43,9 +43,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from casestudy import io
-from casestudy.inference import CLASSICAL, Photo, photo_bytes, read_photo
+from casestudy.inference.denoise import CLASSICAL, Photo, photo_bytes, read_photo
 from casestudy.models import MODELS, network_labels
-from casestudy.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
+from casestudy.inference.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
 
 #: Largest upload accepted, in megabytes (a 12 MP phone JPEG is 3-8 MB, a 12 MP 8-bit PNG 20-35 MB).
 MAX_UPLOAD_MB = 64
@@ -141,7 +141,7 @@ def decode_upload(
 ) -> Upload:
     """Check and decode an uploaded photo: size, format, pixel count (from the header), then the pixels.
 
-    The pixels are read by :func:`casestudy.inference.read_photo` (the reader of
+    The pixels are read by :func:`casestudy.inference.denoise.read_photo` (the reader of
     ``casestudy denoise``): EXIF orientation applied, EXIF and ICC profile kept,
     16-bit PNGs at full depth.
 
@@ -284,7 +284,7 @@ def load_method(
         return Method(name, f"{labels[name]}: weights {file.name}, loaded in Keras safe mode", model=model)
     if name in CLASSICAL:
         from casestudy.config import get_profile
-        from casestudy.tuning import filter_params_path, load_filter_params
+        from casestudy.evaluation.tuning import filter_params_path, load_filter_params
 
         file = Path(params_file) if params_file else filter_params_path(get_profile("laptop").simulated_dir)
         saved = load_filter_params(file) if file.is_file() else {}
@@ -299,7 +299,7 @@ def tile_count(method: Method, height: int, width: int, tile: int = DEFAULT_TILE
     if method.model is None:
         return 1
     from casestudy.models import get_model_spec
-    from casestudy.tiling import plan_tiles, tile_geometry
+    from casestudy.inference.tiling import plan_tiles, tile_geometry
 
     size, shared = tile_geometry(tile, overlap, get_model_spec(method.name).multiple)
     return len(plan_tiles(height, width, size, shared))
@@ -315,7 +315,7 @@ def run_method(
 ) -> np.ndarray:
     """Denoise ``(H, W, 3)`` float pixels in [0, 1] with ``method``; float32 in [0, 1] back.
 
-    A network runs tile by tile (:func:`casestudy.tiling.denoise_tiled`), so memory
+    A network runs tile by tile (:func:`casestudy.inference.tiling.denoise_tiled`), so memory
     stays bounded on large photos, and ``on_progress(done, total)`` is called after
     every tile; a filter sees the whole photo and reports ``(1, 1)`` when done.
     """
@@ -327,8 +327,8 @@ def run_method(
         report(1, 1)
         return result
     from casestudy.models import get_model_spec
-    from casestudy.models.inference import denoise_batch
-    from casestudy.tiling import denoise_tiled
+    from casestudy.inference.network import denoise_batch
+    from casestudy.inference.tiling import denoise_tiled
 
     total = tile_count(method, pixels.shape[0], pixels.shape[1], tile, overlap)
     done = 0
@@ -430,7 +430,7 @@ class Download:
 def encode_download(pixels: np.ndarray, upload: Upload, method: str) -> Download:
     """The denoised ``pixels`` in the upload's format, with its EXIF and ICC profile, named ``<name>-<method>.<ext>``.
 
-    Encoded by :func:`casestudy.inference.photo_bytes`, as ``casestudy denoise``
+    Encoded by :func:`casestudy.inference.denoise.photo_bytes`, as ``casestudy denoise``
     writes files: orientation 1 (the pixels are upright), 16-bit PNGs stay 16-bit.
     """
     data = photo_bytes(pixels, upload.image_format, upload.photo)

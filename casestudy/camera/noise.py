@@ -9,7 +9,7 @@ is Gaussian with a variance that grows with the signal::
 signal; ``beta1`` is the analog gain in white-level units, so it grows with ISO)
 and ``beta2`` is read noise (constant, also amplified at high ISO). SIDD measured
 ``(beta1, beta2)`` for each phone at ISO 100/400/800/1600/3200; :data:`NLF_TABLE`
-holds those values (as quoted in ``CASE_STUDY.md``) for four phones. :func:`noise_level`
+holds those values (as SIDD's paper publishes them) for four phones. :func:`noise_level`
 interpolates between tabulated ISOs linearly in log(ISO) -> log(beta), i.e. as a
 power law between neighbours, which is how gain-driven noise behaves.
 

@@ -1,6 +1,6 @@
 """The five SIDD phones as the simulator sees them: names, optics, colour and white balance.
 
-Codes and names are SIDD's (:data:`casestudy.data.sidd_names.PHONE_NAMES`).
+Codes and names are SIDD's (:data:`casestudy.camera.sidd_codes.PHONE_NAMES`).
 Every number here is fixed per phone, so a capture is fully determined by its
 metadata (phone, ISO, shutter, illuminant, brightness) and a seed.
 
@@ -26,7 +26,7 @@ import dataclasses
 
 import numpy as np
 
-from casestudy.data.sidd_names import PHONE_NAMES
+from casestudy.camera.sidd_codes import PHONE_NAMES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,7 +48,7 @@ from typing import Any
 
 from casestudy.camera.noise import noise_level
 from casestudy.camera.phones import get_phone
-from casestudy.data.sidd_names import BRIGHTNESS
+from casestudy.camera.sidd_codes import BRIGHTNESS
 
 
 #: Relative scene illuminance of SIDD's brightness conditions.

@@ -1,7 +1,7 @@
 """Generic random degradations: noise a network should learn to remove, wider than one simulator.
 
 A network trained only on the camera simulator learns the simulator, not denoising
-(``shared/MEASURED.md``: 2.7 dB below NLM on other photos with another noise model).
+(2.7 dB below NLM on other photos with another noise model, when we measured it).
 The practical degradation models of the literature widen the training noise instead:
 Unprocessing (Brooks et al., 2019) draws random camera parameters and noise levels;
 BSRGAN and SCUNet (Zhang et al., 2021, 2022) draw random noise *types* in random

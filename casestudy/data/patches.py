@@ -128,7 +128,7 @@ def training_sampler(
     other cameras' noise, JPEG) instead of this data set's noise. Wider noise on its
     own does little; with more clean content (``casestudy data build --photos``) it
     is what made a network hold up on photos and noise it never saw
-    (``shared/MEASURED.md``). ``generic_scale`` is the range of the random shrinking of
+    (notebook 07's unseen-noise check). ``generic_scale`` is the range of the random shrinking of
     those photos (:class:`casestudy.data.photos.PhotoPatchSampler`'s ``scale_range``), and
     ``generic_config`` the degradations' probabilities and ranges (default
     :data:`casestudy.data.degrade.DEFAULT_CONFIG`).

@@ -287,7 +287,7 @@ class MixedSampler:
 
     ``MixedSampler([(simulated, 0.5), (photos, 0.5)], seed)``: half the patches from the
     simulated pairs (fresh simulator noise), half from the photo pool (generic degradations),
-    the mix MEASURED.md found to generalise. Each sampler is called with its own index ``i``,
+    the mix that held up on photos and noise the network never saw. Each sampler is called with its own index ``i``,
     so every sample stays deterministic.
     """
 

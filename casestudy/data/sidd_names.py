@@ -4,8 +4,9 @@ SIDD names each capture's folder ``<instance>_<scene>_<phone>_<ISO>_<shutter>_<i
 e.g. ``0001_001_S6_00100_00060_3200_L``: instance 1, scene 1, Samsung Galaxy S6 Edge, ISO 100,
 shutter 1/60 s (the field is the denominator), 3200 K, low light. The real SIDD loader
 (:mod:`casestudy.data.sidd`), the simulated set's builder (:mod:`casestudy.data.simulated`) and
-the camera simulator (:mod:`casestudy.camera`) all read these names and codes from here, so they
-cannot disagree. Introduced in ``01_data_tour.ipynb``; ``02_eda_metadata.ipynb`` compares the
+the camera simulator (:mod:`casestudy.camera`) all read these names and codes from here (the codes
+live with the simulator, :mod:`casestudy.camera.sidd_codes`, which must not depend on the data package),
+so they cannot disagree. Introduced in ``01_data_tour.ipynb``; ``02_eda_metadata.ipynb`` compares the
 names with the EXIF.
 """
 
@@ -14,19 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from casestudy.camera.sidd_codes import BRIGHTNESS, PHONE_NAMES
 from casestudy.data.errors import DataLayoutError
-
-#: SIDD's smartphone codes and the phones they stand for.
-PHONE_NAMES: dict[str, str] = {
-    "GP": "Google Pixel",
-    "IP": "Apple iPhone 7",
-    "S6": "Samsung Galaxy S6 Edge",
-    "N6": "Motorola Nexus 6",
-    "G4": "LG G4",
-}
-
-#: SIDD's illuminant-brightness codes and what they mean.
-BRIGHTNESS: dict[str, str] = {"L": "low light", "N": "normal brightness", "H": "high exposure"}
 
 EXAMPLE_NAME = "0001_001_S6_00100_00060_3200_L"
 

@@ -51,7 +51,7 @@ from casestudy.data.split import load_or_create_split
 from casestudy.io import write_png, write_text
 
 FORMAT = "casestudy-simulated-sidd"
-#: 2: no tone curve (as SIDD), the iPhone's noise grows with ISO (issue 9).
+#: 2: no tone curve (as SIDD), the iPhone's noise grows with ISO (so measured on SIDD).
 FORMAT_VERSION = 2
 GT_FILE = "GT_SRGB_010.PNG"
 NOISY_FILE = "NOISY_SRGB_010.PNG"

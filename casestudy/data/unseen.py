@@ -1,7 +1,7 @@
 """The unseen-noise check: photos no network trained on, with noise that is not the simulator's.
 
 A network trained on the camera simulator can learn the simulator instead of denoising
-(``shared/MEASURED.md``). This check asks whether it holds up elsewhere:
+(notebook 07). This check asks whether it holds up elsewhere:
 
 * **clean images**: the photo pool's held-out ``check`` photos (:mod:`casestudy.data.photos`)
   and the clean photos of the embedded set's *test* scenes (the original files, not the
@@ -72,7 +72,7 @@ LEVELS: tuple[NoiseLevel, ...] = (
 def noise_kernel(sigma_px: float = KERNEL_SIGMA_PX, size: int = KERNEL_SIZE) -> np.ndarray:
     """The (size, size) isotropic Gaussian kernel, unit energy (filtering keeps the noise variance).
 
-    The defaults are the check's fixed kernel; :mod:`casestudy.unseen_check` rebuilds
+    The defaults are the check's fixed kernel; :mod:`casestudy.evaluation.unseen_check` rebuilds
     it from the values a check's ``unseen.json`` records.
     """
     half = int(size) // 2

@@ -341,7 +341,7 @@ def unseen_check_rows(
     from casestudy.data.unseen import RECORD_FILE
     from casestudy.io import read_image
     from casestudy.metrics import psnr
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     root = Path(check_dir)
     if not (root / RECORD_FILE).is_file():

@@ -18,7 +18,9 @@ from casestudy.models.registry import (
 )  # fmt: skip
 
 #: Names served by :mod:`casestudy.models.loading`, imported (with Keras) on first use.
-_LOADING = ("ModelLoadError", "WEIGHTS_DIR_NAME", "build_model", "load_model", "resolve_weights", "weights_path")
+_LOADING = (
+    "ModelLoadError", "WEIGHTS_DIR_NAME", "build_model", "dtype_policy", "load_model", "resolve_weights", "weights_path",
+)  # fmt: skip
 
 __all__ = ["MODELS", "ModelSpec", "get_model_spec", "network_labels", "network_names", "on_register",
            "register_model", "unregister_model", *_LOADING]  # fmt: skip

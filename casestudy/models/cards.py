@@ -58,8 +58,7 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, width:
     """
     import keras
 
-    from casestudy.models import build_model, load_model
-    from casestudy.training.precision import dtype_policy
+    from casestudy.models import build_model, dtype_policy, load_model
 
     trained = load_model(checkpoint)
     with dtype_policy("float32"):

@@ -8,10 +8,11 @@ width; :func:`weights_path` and :func:`resolve_weights` find the ``.keras`` file
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import keras
@@ -183,3 +184,18 @@ def load_model(path: str | os.PathLike) -> keras.Model:
             f"{file}: holds a model named {model.name!r}, not one of this package's networks ({', '.join(MODELS)})"
         )
     return model
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str) -> Iterator[None]:
+    """Build models under the Keras dtype policy ``name``, restoring the previous global policy afterwards.
+
+    The policy is stored in each layer, so a model built here keeps it; the
+    global setting does not leak into a notebook's later cells.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

@@ -1,7 +1,7 @@
 """Figures of the data: metadata charts, pixel and noise statistics, photos and the simulator's stages.
 
 Functions take tidy pandas tables (one row per capture, per pair and channel,
-per intensity bin, ...) as built by :mod:`casestudy.noise_stats` and
+per intensity bin, ...) as built by :mod:`casestudy.noise.stats` and
 :mod:`casestudy.data.catalogue`, and use the same colours for the same phone or
 channel wherever they appear. Nothing here is random (swarm plots instead of
 jittered strip plots), so a figure is the same on every run.
@@ -369,7 +369,7 @@ def autocorrelation_lines(acf: pd.DataFrame, hue: str = "iso_band") -> Figure:
 
 
 def autocorrelation_heatmap(correlation: np.ndarray, title: str = "Autocorrelation of the residual") -> Figure:
-    """A 2-D :func:`casestudy.noise_stats.autocorrelation` array as an annotated grid (shift dx across, dy down)."""
+    """A 2-D :func:`casestudy.noise.stats.autocorrelation` array as an annotated grid (shift dx across, dy down)."""
     size = correlation.shape[0]
     lags = np.arange(size) - size // 2
     frame = pd.DataFrame(correlation, index=pd.Index(lags, name="dy"), columns=pd.Index(lags, name="dx"))

@@ -143,7 +143,7 @@ def sweep_figure(
 
     Args:
         sweeps: ``{parameter: table}``, each table with that parameter's column
-            and ``psnr`` (as :func:`casestudy.tuning.sweep_parameter` returns).
+            and ``psnr`` (as :func:`casestudy.evaluation.tuning.sweep_parameter` returns).
         noisy_psnr: drawn as a dashed line, the score to beat.
         title: the figure's title.
         method: the method swept (its colour draws the lines).
@@ -203,7 +203,7 @@ def comparison_grid(
 
 
 def _label_of(method: str) -> str:
-    from casestudy.evaluate import METHODS
+    from casestudy.evaluation.methods import METHODS
 
     return METHODS[method].label if method in METHODS else method
 
@@ -211,7 +211,7 @@ def _label_of(method: str) -> str:
 def quality_speed_figure(summary: pd.DataFrame, title: str = "Quality against speed on the test images") -> Figure:
     """Mean PSNR (dB) against median seconds per megapixel (log scale), one point per method.
 
-    ``summary`` is :func:`casestudy.evaluate.summarize`'s table (index ``method``);
+    ``summary`` is :func:`casestudy.evaluation.evaluate.summarize`'s table (index ``method``);
     the noisy input, which costs nothing, is a dashed line.
     """
     figure, axes = new_figure(7.5, 4.6)
@@ -234,7 +234,7 @@ def quality_speed_figure(summary: pd.DataFrame, title: str = "Quality against sp
 def psnr_by_iso_figure(
     rows: pd.DataFrame, methods: Sequence[str] | None = None, title: str = "PSNR by ISO on the test images"
 ) -> Figure:
-    """Mean PSNR (dB) of each method at each ISO (log scale), from :func:`casestudy.evaluate.evaluate`'s rows.
+    """Mean PSNR (dB) of each method at each ISO (log scale), from :func:`casestudy.evaluation.evaluate.evaluate`'s rows.
 
     Rows whose ISO is unknown are left out; with none known, the panel says so.
     """

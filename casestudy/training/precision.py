@@ -15,9 +15,7 @@ never measured is not chosen.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
@@ -87,20 +85,3 @@ def gpu_visible() -> bool:
 
         return any(device.platform == "gpu" for device in jax.devices())
     return False
-
-
-@contextlib.contextmanager
-def dtype_policy(name: str) -> Iterator[None]:
-    """Build models under the Keras dtype policy ``name``, restoring the previous global policy afterwards.
-
-    The policy is stored in each layer, so a model built here keeps it; the
-    global setting does not leak into a notebook's later cells.
-    """
-    import keras
-
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)

@@ -156,7 +156,7 @@ def denoise_tiled(
 
     Args:
         denoise_batch: ``(N, h, w, 3) -> (N, h, w, 3)`` float32, e.g.
-            ``functools.partial(casestudy.models.inference.denoise_batch, model)``.
+            ``functools.partial(casestudy.inference.network.denoise_batch, model)``.
         tile_size, overlap: tile side and overlap in pixels, rounded up to ``multiple``.
         multiple: the network's multiple (``MODELS[name].multiple``): tile starts are aligned to it.
         batch_size: tiles per call of ``denoise_batch``; the only ones in flight.
@@ -202,7 +202,7 @@ def denoise_tiled_model(
 ) -> np.ndarray:
     """:func:`denoise_tiled` with one of the package's networks, aligned to its registered multiple."""
     from casestudy.models import get_model_spec
-    from casestudy.models.inference import denoise_batch
+    from casestudy.inference.network import denoise_batch
 
     spec = get_model_spec(model.name)  # type: ignore[attr-defined]
     return denoise_tiled(

@@ -14,7 +14,7 @@ notebooks and the command line all use the same ones:
   up to :data:`MAX_EXTENSIONS` steps per side), because an optimum on the edge
   only says the grid was too short; the result table marks those rows;
 * a filter that takes a ``noise_kernel`` (BM3D) gets one estimated from the
-  tuning pairs' residuals (:func:`casestudy.noise_psd.estimate_noise_kernel`),
+  tuning pairs' residuals (:func:`casestudy.noise.psd.estimate_noise_kernel`),
   fixed during its search and saved with its other settings;
 * :func:`tune_filters` picks the pairs from a catalogue's ``val`` split (the
   ``train`` split if there is no validation scene, with a warning), at most
@@ -50,7 +50,7 @@ from casestudy.filters import FILTERS, GRID_SIZES, get_filter
 from casestudy.data.pairs import iter_pairs
 from casestudy.io import write_text
 from casestudy.metrics import psnr
-from casestudy.noise_stats import central_crop
+from casestudy.noise.stats import central_crop
 
 #: Format tag written into every parameter file, checked on reading.
 PARAMS_FORMAT = "casestudy-filter-params/1"
@@ -337,12 +337,12 @@ def fitted_params(name: str, pairs: Sequence[Pair]) -> dict[str, Any]:
 
     A filter that takes a ``noise_kernel`` (BM3D) gets the noise's spatial
     autocorrelation estimated from the residuals ``noisy - clean`` of all
-    ``pairs`` (:func:`casestudy.noise_psd.estimate_noise_kernel`), rounded to 4
+    ``pairs`` (:func:`casestudy.noise.psd.estimate_noise_kernel`), rounded to 4
     decimals so it reads well in the JSON file. Other filters get ``{}``.
     """
     if "noise_kernel" not in get_filter(name).defaults or not pairs:
         return {}
-    from casestudy.noise_psd import estimate_noise_kernel
+    from casestudy.noise.psd import estimate_noise_kernel
 
     kernel = estimate_noise_kernel(np.asarray(noisy, np.float64) - clean for noisy, clean in pairs)
     return {"noise_kernel": np.round(kernel, 4).tolist()}

@@ -70,7 +70,7 @@ def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
 def denoise_batch(model: keras.Model, batch: np.ndarray) -> np.ndarray:
     """Denoise a ``(N, H, W, 3)`` float32 batch in [0, 1] (tiles of one size); clipped float32 back.
 
-    The batch form of :func:`denoise_image`, used by :mod:`casestudy.tiling`; the
+    The batch form of :func:`denoise_image`, used by :mod:`casestudy.inference.tiling`; the
     input is trusted (the tiler has checked the whole photo once).
     """
     restored = _run(model, np.asarray(batch, dtype=np.float32))

@@ -8,7 +8,7 @@ one sigma it takes the noise PSD. This module provides it:
 
 * :func:`estimate_noise_kernel` measures the noise's spatial autocorrelation,
   normalised to 1 at lag 0, from residuals ``noisy - clean`` of some pairs
-  (the validation split's, in :mod:`casestudy.tuning`); a small
+  (the validation split's, in :mod:`casestudy.evaluation.tuning`); a small
   ``(2r+1) x (2r+1)`` kernel that does not depend on the image size and fits
   in the JSON file of tuned filter settings;
 * :func:`kernel_to_psd` turns it into the PSD of an ``H x W`` image with a given

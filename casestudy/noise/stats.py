@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from casestudy.data.pairs import iter_pairs
-from casestudy.filters import estimate_noise_sigma
+from casestudy.noise.estimate import estimate_noise_sigma
 from casestudy.metrics import psnr
 
 CHANNELS = ("R", "G", "B")

@@ -10,7 +10,7 @@ difference recomputed, and the 2.5 and 97.5 percentiles of those means give a
 95 % interval. With few scenes the interval is wide, and that is the point:
 it says what the data can and cannot support.
 
-:func:`paired_differences` turns :mod:`casestudy.evaluate`'s per-image rows into
+:func:`paired_differences` turns :mod:`casestudy.evaluation.evaluate`'s per-image rows into
 one row per image; :func:`bootstrap_comparison` returns the tidy table (overall
 and per group, e.g. per ISO band or phone). Introduced in
 ``04_classical_filters.ipynb``; notebook 08 reuses it for the networks.
@@ -123,7 +123,7 @@ def bootstrap_comparison(
     """Mean paired difference ``method_a - method_b`` with a scene-clustered bootstrap interval.
 
     Args:
-        rows: per-image evaluation rows (:func:`casestudy.evaluate.evaluate`):
+        rows: per-image evaluation rows (:func:`casestudy.evaluation.evaluate.evaluate`):
             ``instance``, ``scene``, ``method``, the metric and any grouping columns.
         method_a, method_b: the two methods; a positive difference favours ``method_a``.
         metric: ``"psnr"`` or ``"ssim"`` (any numeric column).
@@ -177,7 +177,7 @@ def beside_original(summary: pd.DataFrame, original: dict[str, tuple[float, floa
     """Our summary beside the original case study's table, each with its gain over its own noisy input.
 
     Args:
-        summary: :func:`casestudy.evaluate.summarize`'s table (index ``method``), with a ``noisy`` row.
+        summary: :func:`casestudy.evaluation.evaluate.summarize`'s table (index ``method``), with a ``noisy`` row.
         original: ``{method: (psnr, ssim)}`` with a ``noisy`` entry (default :data:`ORIGINAL_RESULTS`).
 
     Returns:

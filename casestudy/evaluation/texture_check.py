@@ -5,7 +5,7 @@ texture as noise makes NLM smooth a lawn into felt: with the flat-block estimate
 the tuned NLM returned 20.6 dB on ``grass`` with noise of spread 0.02, 13 dB *below* the
 noisy input (34 dB). :func:`texture_scores` puts the tuned NLM and BM3D on the three
 bundled textures with each noise estimator, beside the noisy input, so a reader sees
-what the default (``"robust"``, :func:`casestudy.filters.estimate_noise_sigma`) fixes.
+what the default (``"robust"``, :func:`casestudy.noise.estimate.estimate_noise_sigma`) fixes.
 The textures ship inside scikit-image, so this runs offline. Used in
 ``04_classical_filters.ipynb`` and by the texture tests.
 """
@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from casestudy.filters import DEFAULT_NOISE_METHOD, FILTERS, estimate_noise_sigma
+from casestudy.filters import FILTERS
+from casestudy.noise.estimate import DEFAULT_NOISE_METHOD, estimate_noise_sigma
 from casestudy.metrics import psnr
 
 #: scikit-image's bundled grey textures: fine grass, coarse gravel, a regular brick wall.
@@ -61,7 +62,7 @@ def texture_scores(
 
     Args:
         params: tuned settings per filter (``{"nlm": {...}, "bm3d": {...}}``, as
-            :func:`casestudy.tuning.load_filter_params` returns them); each filter's
+            :func:`casestudy.evaluation.tuning.load_filter_params` returns them); each filter's
             ``sigma_method`` is replaced by the estimator of the row.
         methods: the filters to run (names in :data:`casestudy.filters.FILTERS`).
         estimators: the noise estimators to compare.

@@ -109,7 +109,7 @@ def iso_slope_table(pairs: pd.DataFrame, value: str = "noisy_psnr", group: str =
     """Least-squares slope of ``value`` against log2(ISO) per ``group`` (dB per ISO doubling).
 
     ``pairs`` is one row per image with ``iso``, ``value`` and ``group`` columns
-    (:func:`casestudy.noise_stats.pair_noise` gives ``noisy_psnr``). A row for all
+    (:func:`casestudy.noise.stats.pair_noise` gives ``noisy_psnr``). A row for all
     pairs pooled (``group == "all"``) comes last. Columns: ``group``, ``db_per_doubling``,
     ``r2``, ``images``, ``iso_min``, ``iso_max`` and, for SIDD phone codes,
     ``model_db_per_doubling`` (the simulator's noise model at its reference signal).
@@ -170,7 +170,7 @@ def profile_db_per_iso_doubling(profile: Mapping[str, Sequence[float]], signal: 
 def nlf_at_levels(
     table: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS, column: str = "std"
 ) -> tuple[pd.Series, float]:
-    """A noise level function (:func:`casestudy.noise_stats.noise_level_function`) read at ``levels``.
+    """A noise level function (:func:`casestudy.noise.stats.noise_level_function`) read at ``levels``.
 
     Values are linearly interpolated between bin centres (``intensity``); levels
     outside the measured range take the nearest end value.

@@ -1,7 +1,7 @@
 """The record of an evaluation: per-image rows saved as CSV, and summaries printed as Markdown tables.
 
-:func:`casestudy.evaluate.evaluate` scores methods and
-:func:`casestudy.evaluate.summarize` condenses the scores; this module keeps
+:func:`casestudy.evaluation.evaluate.evaluate` scores methods and
+:func:`casestudy.evaluation.evaluate.summarize` condenses the scores; this module keeps
 them: :func:`save_rows` writes the per-image rows as CSV (atomically) to
 :func:`results_path`, ``reports/<kind>-<data set folder name>-<split>.csv``,
 :func:`load_rows` reads them back with the catalogue's text columns kept as text
@@ -19,17 +19,28 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casestudy.evaluate import METHODS, PARAMETERS_COLUMN, ROW_COLUMNS
+from casestudy.evaluation.methods import METHODS
 from casestudy.io import write_text
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
     import pandas as pd
 
+#: Catalogue columns copied into every result row.
+META_COLUMNS = ("instance", "scene", "source", "phone", "iso", "brightness", "split")
+#: Columns of :func:`casestudy.evaluation.evaluate.evaluate`'s result, in order.
+ROW_COLUMNS = (*META_COLUMNS, "method", "psnr", "ssim", "seconds", "megapixels", "s_per_mp")
+#: Column :func:`casestudy.evaluation.evaluate.evaluate` adds when a method has trainable parameters (a network):
+#: its parameter count.
+PARAMETERS_COLUMN = "parameters"
+#: Columns of :func:`casestudy.evaluation.evaluate.summarize`'s result, in order (plus :data:`PARAMETERS_COLUMN`
+#: when the rows have it).
+SUMMARY_COLUMNS = ("psnr", "ssim", "s_per_mp", "images")
+
 
 def format_table(summary: pd.DataFrame) -> str:
     """The summary as a Markdown table (written here: pandas' ``to_markdown`` needs ``tabulate``).
 
-    A summary with a :data:`~casestudy.evaluate.PARAMETERS_COLUMN` (networks were
+    A summary with a :data:`PARAMETERS_COLUMN` (networks were
     evaluated) gets a ``parameters`` column, empty for methods without.
     """
     with_parameters = PARAMETERS_COLUMN in summary.columns and bool(summary[PARAMETERS_COLUMN].notna().any())
@@ -80,7 +91,7 @@ def results_path(data_dir: str | os.PathLike, split: str = "test", kind: str = "
     ``04_classical_filters.ipynb``, ``evaluate`` for the command line's default).
     """
     from casestudy.config import reports_dir
-    from casestudy.tuning import data_set_name
+    from casestudy.evaluation.tuning import data_set_name
 
     return reports_dir() / f"{kind}-{data_set_name(data_dir)}-{split}.csv"
 

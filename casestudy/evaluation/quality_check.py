@@ -52,7 +52,7 @@ def blind_filters(profile: Profile, tune: bool = True) -> dict[str, Denoiser]:
     from casestudy.data.catalogue import load_catalogue
     from casestudy.data.simulated import ensure_dataset
     from casestudy.filters import apply_filter
-    from casestudy.tuning import filter_params_path, load_filter_params, tune_filters
+    from casestudy.evaluation.tuning import filter_params_path, load_filter_params, tune_filters
 
     tuning_dir = ensure_dataset(profile)
     path = filter_params_path(tuning_dir)
@@ -68,7 +68,7 @@ def bm3d_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
     import bm3d
 
     from casestudy.filters import check_noisy
-    from casestudy.noise_psd import numpy_for_bm4d
+    from casestudy.noise.psd import numpy_for_bm4d
 
     with numpy_for_bm4d():
         out = bm3d.bm3d_rgb(check_noisy(noisy).astype(np.float64), sigma_psd=float(sigma))
@@ -78,7 +78,7 @@ def bm3d_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
 def network_denoisers(networks: Mapping[str, Any]) -> dict[str, Denoiser]:
     """``{name: keras model or .keras file}`` -> ``{name: image -> denoised image}`` (whole image at once)."""
     from casestudy.models import load_model
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     models = {name: load_model(value) if isinstance(value, (str, os.PathLike)) else value for name, value in networks.items()}
     return {name: functools.partial(denoise_image, model) for name, model in models.items()}
@@ -157,7 +157,7 @@ def quality_rows(
 
     images = check_images(profile, long_side, max_images) if {"white", "clean"} & set(checks) else []
     if "white" in checks:
-        from casestudy.unseen_check import nlm_true_sigma
+        from casestudy.evaluation.unseen_check import nlm_true_sigma
 
         for index, (name, image) in enumerate(images):
             clean = centre_crop(image, crop)
@@ -183,7 +183,7 @@ def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind
                  denoisers: Mapping[str, Denoiser], score: Callable[..., None]) -> None:  # fmt: skip
     from casestudy.data import unseen
     from casestudy.data.pairs import iter_pairs
-    from casestudy.unseen_check import (
+    from casestudy.evaluation.unseen_check import (
         bm3d_true_psd, check_dir_for, check_pairs, nlm_true_sigma, noise_autocorrelation, read_record,
     )  # fmt: skip
 
@@ -224,7 +224,7 @@ def quality_table(rows: pd.DataFrame, spread: bool = True) -> pd.DataFrame:
         of_check = rows[rows["check"] == check]
         names = [condition for c, condition in conditions if c == check]
         if check == "unseen":
-            from casestudy.unseen_check import level_order
+            from casestudy.evaluation.unseen_check import level_order
 
             names = level_order(names)
         groups = [(condition, of_check[of_check["condition"] == condition]) for condition in names]

@@ -13,7 +13,7 @@ writes the result in the format of OUTPUT's suffix:
   writers at hand cannot write sub-directories;
 * a 16-bit PNG or TIFF is read at full depth and comes out as a 16-bit PNG or
   TIFF (a JPEG holds 8 bits);
-* the networks run tile by tile (:mod:`casestudy.tiling`), so memory stays
+* the networks run tile by tile (:mod:`casestudy.inference.tiling`), so memory stays
   bounded whatever the photo's size, with a progress bar over the tiles of a
   photo larger than one tile; the classical filters see the whole photo and
   use the settings tuned on the simulated data set when ``reports/`` has them;
@@ -43,7 +43,7 @@ import numpy as np
 from PIL import Image
 
 from casestudy import io
-from casestudy.tiling import DEFAULT_BATCH, DEFAULT_OVERLAP, DEFAULT_TILE
+from casestudy.inference.tiling import DEFAULT_BATCH, DEFAULT_OVERLAP, DEFAULT_TILE
 
 #: Output format by file suffix (lower case).
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -282,7 +282,7 @@ def network_denoiser(
         casestudy.models.ModelLoadError: no weights, an unreadable file, or a file holding another network.
     """
     from casestudy.models import ModelLoadError, get_model_spec, load_model, weights_path
-    from casestudy.tiling import denoise_tiled_model, tile_geometry
+    from casestudy.inference.tiling import denoise_tiled_model, tile_geometry
 
     tile_geometry(tile, overlap, get_model_spec(method).multiple)  # bad geometry fails before loading
     file = weights_path(method, weights)
@@ -299,7 +299,7 @@ def network_denoiser(
 def classical_denoiser(method: str, params_file: str | os.PathLike) -> tuple[Denoiser, str]:
     """``(denoise(pixels, progress), description)`` for filter ``method``: tuned settings if saved, else defaults."""
     from casestudy.filters import apply_filter
-    from casestudy.tuning import load_filter_params
+    from casestudy.evaluation.tuning import load_filter_params
 
     params_file = Path(params_file)
     saved = load_filter_params(params_file) if params_file.is_file() else {}
@@ -400,7 +400,7 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``casestudy denoise``; 0 on success, 2 with a one-line error on bad input."""
     from casestudy.config import get_profile
     from casestudy.models import MODELS, ModelLoadError
-    from casestudy.tuning import filter_params_path
+    from casestudy.evaluation.tuning import filter_params_path
 
     try:
         jobs = plan_jobs(args.input, args.output)

@@ -11,13 +11,13 @@ and the true noise PSD (the check's own kernel).
   ``tools/unseen_check.py`` on the whole check; :func:`unseen_noise_scores` scores
   them and any networks on one clean image at each of the check's noise levels,
   small enough for a notebook (``06_mwcnn.ipynb``).
-* :func:`run_unseen_check` scores a check with :mod:`casestudy.unseen_check` and returns
+* :func:`run_unseen_check` scores a check with :mod:`casestudy.evaluation.unseen_check` and returns
   it as rows (one per image and method); :func:`parse_check_lines` reads the same rows
   back from the lines ``tools/unseen_check.py`` prints;
   :func:`save_scores` and :func:`load_scores` keep them as CSV at :func:`scores_path`;
   :func:`check_summary` gives the mean PSNR per level and :func:`network_margins` each
   network's margin over the better classical filter, the number the quality bar of
-  issue 11 asks to be positive. :func:`notebook_scores` is what ``08_comparison.ipynb``
+  the bar asks to be positive. :func:`notebook_scores` is what ``08_comparison.ipynb``
   calls: the profile's check (:data:`NOTEBOOK_LONG_SIDE`), built and scored when needed.
 """
 
@@ -51,8 +51,8 @@ def _check_pair(noisy: np.ndarray, clean: np.ndarray) -> float:
 
 
 def nlm_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
-    """Non-Local Means given the true noise level ``sigma = std(noisy - clean)``: :func:`casestudy.unseen_check.nlm_true_sigma`."""
-    from casestudy.unseen_check import nlm_true_sigma
+    """Non-Local Means given the true noise level ``sigma = std(noisy - clean)``: :func:`casestudy.evaluation.unseen_check.nlm_true_sigma`."""
+    from casestudy.evaluation.unseen_check import nlm_true_sigma
 
     return nlm_true_sigma(noisy, _check_pair(noisy, clean))
 
@@ -62,7 +62,7 @@ def bm3d_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
     import scipy.signal
 
     from casestudy.data.unseen import noise_kernel
-    from casestudy.unseen_check import bm3d_true_psd
+    from casestudy.evaluation.unseen_check import bm3d_true_psd
 
     sigma = _check_pair(noisy, clean)
     kernel = noise_kernel().astype(np.float64)
@@ -97,7 +97,7 @@ def unseen_noise_scores(
     from casestudy.data.unseen import resize_long_side as _resize
     from casestudy.io import to_uint8
     from casestudy.metrics import check_image, psnr
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     runners = {"nlm_true": nlm_true_noise, "bm3d_true": bm3d_true_noise}
     unknown = [name for name in baselines if name not in runners]
@@ -159,14 +159,14 @@ def parse_check_lines(text: str) -> pd.DataFrame:
 
 
 def run_unseen_check(check_dir: str | os.PathLike, timeout: float | None = None) -> pd.DataFrame:
-    """Score the check in ``check_dir`` with the shipped weights (:func:`casestudy.unseen_check.run_unseen_check`); its rows.
+    """Score the check in ``check_dir`` with the shipped weights (:func:`casestudy.evaluation.unseen_check.run_unseen_check`); its rows.
 
     ``timeout`` is accepted for compatibility and not used: the check runs in this process.
 
     Raises:
         FileNotFoundError: ``check_dir`` holds no check (``casestudy data unseen`` builds one).
     """
-    from casestudy.unseen_check import run_unseen_check as score_check
+    from casestudy.evaluation.unseen_check import run_unseen_check as score_check
 
     check_dir = Path(check_dir)
     if not (check_dir / "unseen.json").is_file():

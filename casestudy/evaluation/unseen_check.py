@@ -7,8 +7,8 @@ every pair with
 * **NLM given the true noise level**: ``h = 0.8 sigma`` with ``sigma`` the true spread of
   ``noisy - clean`` (patch 5, distance 6, scikit-image's fast mode);
 * **BM3D given the true noise PSD**: the true spread and the check's own correlation kernel
-  (recorded in ``unseen.json``), as :func:`casestudy.noise_psd.kernel_to_psd` shapes it;
-* each **network**, whole image, as :func:`casestudy.models.inference.denoise_image` runs it;
+  (recorded in ``unseen.json``), as :func:`casestudy.noise.psd.kernel_to_psd` shapes it;
+* each **network**, whole image, as :func:`casestudy.inference.network.denoise_image` runs it;
 
 and returns the PSNR of every pair (one row each) and their mean per noise level. The two
 classical filters get what a blind denoiser never has, the true noise, so they are a high bar:
@@ -115,7 +115,7 @@ def noise_autocorrelation(record: Mapping[str, Any]) -> np.ndarray:
     """The spatial autocorrelation of the check's noise (1 at its centre), from the kernel its record names.
 
     The noise is white noise filtered by a unit-energy kernel ``k``, so its autocorrelation is
-    ``k`` correlated with itself; :func:`casestudy.noise_psd.kernel_to_psd` turns it into BM3D's PSD.
+    ``k`` correlated with itself; :func:`casestudy.noise.psd.kernel_to_psd` turns it into BM3D's PSD.
     """
     import scipy.signal
 
@@ -142,7 +142,7 @@ def bm3d_true_psd(noisy: np.ndarray, sigma: float, autocorrelation: np.ndarray) 
     import bm3d
 
     from casestudy.filters import check_noisy
-    from casestudy.noise_psd import kernel_to_psd, numpy_for_bm4d
+    from casestudy.noise.psd import kernel_to_psd, numpy_for_bm4d
 
     image = check_noisy(noisy)
     psd = kernel_to_psd(autocorrelation, image.shape[:2], sigma)
@@ -213,7 +213,7 @@ def run_unseen_check(
 
     from casestudy.data.pairs import iter_pairs
     from casestudy.metrics import psnr
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     record = read_record(check_dir)
     rows = check_pairs(check_dir, record, max_images)
@@ -361,7 +361,7 @@ def correlation_ablation(
     from casestudy.data.pairs import iter_pairs
     from casestudy.io import to_uint8
     from casestudy.metrics import psnr
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     record = read_record(check_dir)
     try:
@@ -430,7 +430,7 @@ def brightness_bias(
     import pandas as pd
 
     from casestudy.data.pairs import iter_pairs
-    from casestudy.models.inference import denoise_image
+    from casestudy.inference.network import denoise_image
 
     edges = np.asarray(bins, dtype=np.float64)
     if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0.0 or edges[-1] != 1.0 or np.any(np.diff(edges) <= 0):

@@ -12,7 +12,7 @@ the catalogue, scored with :mod:`casestudy.metrics`, and timed the same way:
 * speed is reported as seconds per megapixel, and :func:`summarize` takes its
   *median* over images, which one slow outlier cannot move.
 
-Methods live in the :data:`METHODS` registry: a :class:`Method` has a name, a
+Methods live in the :data:`casestudy.evaluation.methods.METHODS` registry: a :class:`Method` has a name, a
 label, a ``prepare(context)`` hook that returns a ready-to-run method, and is
 called as ``method(noisy) -> denoised``. ``noisy`` (the input itself, the
 baseline every method must beat), every classical filter of
@@ -25,7 +25,7 @@ in safe mode, whole-image inference) register themselves here; more join with
 ``weights/<name>.keras``; loading is part of ``prepare`` and is not timed.
 
 The per-image rows are the record later steps build on; writing them to CSV and
-printing tables is :mod:`casestudy.report`'s job.
+printing tables is :mod:`casestudy.evaluation.report`'s job.
 
 The ``casestudy evaluate`` command (:func:`add_arguments`, :func:`run_cli`)
 tunes the filters on the validation split when no saved settings exist, prints
@@ -37,191 +37,26 @@ Introduced in ``04_classical_filters.ipynb``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from casestudy.data.pairs import iter_pairs
-from casestudy.filters import FILTERS, FilterSpec
+from casestudy.evaluation.methods import (
+    METHODS, EvalContext, default_methods,
+    parse_methods,
+)  # fmt: skip
+from casestudy.evaluation.report import META_COLUMNS, PARAMETERS_COLUMN, ROW_COLUMNS, SUMMARY_COLUMNS
+from casestudy.filters import FILTERS
 from casestudy.metrics import MetricInputError, psnr, ssim
-from casestudy.models.registry import MODELS, network_names, on_register
-from casestudy.registry import Registry
+from casestudy.models.registry import MODELS, network_names
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
     import pandas as pd
-
-#: Catalogue columns copied into every result row.
-META_COLUMNS = ("instance", "scene", "source", "phone", "iso", "brightness", "split")
-#: Columns of :func:`evaluate`'s result, in order.
-ROW_COLUMNS = (*META_COLUMNS, "method", "psnr", "ssim", "seconds", "megapixels", "s_per_mp")
-#: Column :func:`evaluate` adds when a method has trainable parameters (a network): its parameter count.
-PARAMETERS_COLUMN = "parameters"
-#: Columns of :func:`summarize`'s result, in order (plus :data:`PARAMETERS_COLUMN` when the rows have it).
-SUMMARY_COLUMNS = ("psnr", "ssim", "s_per_mp", "images")
-
-
-class UnknownMethodError(ValueError):
-    """A method name that is not registered; the message lists the registered ones."""
-
-
-# --------------------------------------------------------------------------- methods
-
-
-@dataclasses.dataclass(frozen=True)
-class EvalContext:
-    """What a method may need to get ready.
-
-    Attributes:
-        params: tuned settings of the classical filters, ``{filter name: params}``.
-        data_dir: the data set's folder, when known.
-        weights: the ``.keras`` file of each network, ``{network name: file}``
-            (:func:`casestudy.models.resolve_weights` builds it); a network not in
-            it loads the shipped ``weights/<name>.keras``.
-    """
-
-    params: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
-    data_dir: Path | None = None
-    weights: Mapping[str, Path] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass(frozen=True)
-class Method:
-    """A denoiser :func:`evaluate` can run.
-
-    Subclasses override :meth:`__call__` and, if they need set-up, :meth:`prepare`.
-    """
-
-    name: str
-    label: str
-
-    def prepare(self, context: EvalContext) -> Method:
-        """Return a copy ready to run (tuned parameters filled in, model loaded); not timed."""
-        return self
-
-    def __call__(self, noisy: np.ndarray) -> np.ndarray:
-        """Denoise one float32 (H, W, 3) image in [0, 1]."""
-        raise NotImplementedError(f"method {self.name!r} does not implement __call__")
-
-    @property
-    def parameters(self) -> int | None:
-        """Trainable size of a prepared method (a network's parameter count); ``None`` for methods without."""
-        return None
-
-
-@dataclasses.dataclass(frozen=True)
-class NoisyInput(Method):
-    """The noisy input returned unchanged: the score every denoiser has to beat."""
-
-    name: str = "noisy"
-    label: str = "Noisy input"
-
-    def __call__(self, noisy: np.ndarray) -> np.ndarray:
-        return noisy
-
-
-@dataclasses.dataclass(frozen=True)
-class FilterMethod(Method):
-    """A classical filter with its parameters: the tuned ones from the context, else the defaults."""
-
-    spec: FilterSpec
-    params: Mapping[str, Any] | None = None
-
-    def prepare(self, context: EvalContext) -> FilterMethod:
-        return dataclasses.replace(self, params=self.spec.params(**dict(context.params.get(self.name, {}))))
-
-    def __call__(self, noisy: np.ndarray) -> np.ndarray:
-        return self.spec(noisy, **dict(self.params or {}))
-
-
-@dataclasses.dataclass(frozen=True)
-class NetworkMethod(Method):
-    """A trained network of :data:`casestudy.models.MODELS`, loaded in safe mode, run on whole images.
-
-    Attributes:
-        model: the loaded Keras model (``None`` until :meth:`prepare`).
-        source: the ``.keras`` file it was loaded from.
-    """
-
-    model: Any = None
-    source: Path | None = None
-
-    #: A small input run in ``prepare``, so that the graph is traced before the evaluation's
-    #: own untimed warm-up (one trace serves every size: :func:`casestudy.models.inference.denoise_image`).
-    WARM_UP_SHAPE: ClassVar[tuple[int, int]] = (24, 40)
-
-    def prepare(self, context: EvalContext) -> NetworkMethod:
-        """Load the weights (``context.weights[name]``, else ``weights/<name>.keras``) and trace the graph.
-
-        Raises:
-            casestudy.models.ModelLoadError: no weights file, a file that does not load
-                in safe mode, or a file holding another network.
-        """
-        from casestudy.models import ModelLoadError, load_model, weights_path
-        from casestudy.models.inference import denoise_image
-
-        source = Path(context.weights[self.name]) if self.name in context.weights else weights_path(self.name)
-        model = load_model(source)
-        if model.name != self.name:
-            raise ModelLoadError(f"{source}: holds a {model.name!r} network, not {self.name!r}")
-        denoise_image(model, np.zeros((*self.WARM_UP_SHAPE, 3), np.float32))
-        return dataclasses.replace(self, model=model, source=source)
-
-    def __call__(self, noisy: np.ndarray) -> np.ndarray:
-        from casestudy.models.inference import denoise_image
-
-        if self.model is None:
-            raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
-        return denoise_image(self.model, noisy)
-
-    @property
-    def parameters(self) -> int | None:
-        return None if self.model is None else int(self.model.count_params())
-
-
-#: Every method :func:`evaluate` knows, by name, in the order tables list them.
-METHODS: Registry[Method] = Registry("method", UnknownMethodError)
-
-
-def register_method(method: Method, replace: bool = False) -> Method:
-    """Add ``method`` to :data:`METHODS` (``replace=True`` to swap one already registered)."""
-    return METHODS.register(method.name, method, replace)
-
-
-def default_methods() -> list[str]:
-    """The methods evaluated when none are named: the noisy input and every classical filter."""
-    return ["noisy", *FILTERS]
-
-
-def parse_methods(text: str | Sequence[str] | None) -> list[str]:
-    """Method names from ``"noisy,nlm,bm3d"`` (or a list); ``None`` or ``""`` gives :func:`default_methods`.
-
-    Raises:
-        UnknownMethodError: a name that is not registered; the message lists the known ones.
-    """
-    if text is None:
-        return default_methods()
-    items = text.split(",") if isinstance(text, str) else list(text)
-    names = list(dict.fromkeys(item.strip() for item in items if item.strip()))
-    if not names:
-        return default_methods()
-    unknown = [name for name in names if name not in METHODS]
-    if unknown:
-        raise UnknownMethodError(f"unknown method(s) {', '.join(map(repr, unknown))}; known methods: {', '.join(METHODS)}")
-    return names
-
-
-register_method(NoisyInput())
-for _spec in FILTERS.values():
-    register_method(FilterMethod(name=_spec.name, label=_spec.label, spec=_spec))
-del _spec
-# Every network of the registry (read without Keras) is a method, those registered later too.
-on_register(lambda spec: register_method(NetworkMethod(name=spec.name, label=spec.label), replace=True))
-
 
 # --------------------------------------------------------------------------- evaluation
 
@@ -261,7 +96,7 @@ def evaluate(
     """
     import pandas as pd
 
-    from casestudy.tuning import spread_over_scenes
+    from casestudy.evaluation.tuning import spread_over_scenes
 
     names = parse_methods(methods)
     missing = [column for column in (*META_COLUMNS, "noisy_path", "clean_path") if column not in catalogue.columns]
@@ -394,7 +229,7 @@ def run_cli(args: argparse.Namespace) -> int:
     """``casestudy evaluate``: tune if needed, score, print the table, write the per-image CSV."""
     from casestudy.config import get_profile, resolve_data_dir
     from casestudy.data.catalogue import load_catalogue
-    from casestudy.tuning import filter_params_path, load_filter_params, tune_filters
+    from casestudy.evaluation.tuning import filter_params_path, load_filter_params, tune_filters
 
     profile = get_profile(getattr(args, "profile", None))
     names = parse_methods(args.methods)
@@ -444,7 +279,7 @@ def run_cli(args: argparse.Namespace) -> int:
         context=EvalContext(params=params, data_dir=Path(data_dir), weights=weights),
         progress=args.progress,
     )
-    from casestudy.report import format_table, results_path, save_rows
+    from casestudy.evaluation.report import format_table, results_path, save_rows
 
     out = save_rows(rows, Path(args.out) if args.out else results_path(data_dir, args.split, kind="evaluate"))
     summary = summarize(rows, names)

@@ -13,7 +13,7 @@ Either way the filters never see the test images before they are scored.
 their weights (the shipped ``weights/<name>.keras`` unless told otherwise): rows a
 network notebook saved to ``reports/<network>-<data set>-test.csv`` are reused when
 they are of those weights and those images, else the networks are scored now, in one
-:func:`~casestudy.evaluate.evaluate` call, and each network's rows saved.
+:func:`~casestudy.evaluation.evaluate.evaluate` call, and each network's rows saved.
 :func:`comparison_rows` puts both together: the table of ``08_comparison.ipynb``.
 """
 
@@ -35,7 +35,7 @@ CLASSICAL_METHODS = ("noisy", "nlm", "bm3d")
 
 def evaluated_instances(catalogue: pd.DataFrame, profile: Profile, split: str = "test") -> list[str]:
     """The images a profile evaluates: at most ``profile.eval_max_images`` of ``split``, spread over its scenes."""
-    from casestudy.tuning import spread_over_scenes
+    from casestudy.evaluation.tuning import spread_over_scenes
 
     rows = catalogue[catalogue["split"] == split]
     return sorted(spread_over_scenes(rows, profile.eval_max_images)["instance"])
@@ -48,15 +48,16 @@ def classical_rows(
     split: str = "test",
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Per-image rows (:func:`casestudy.evaluate.evaluate`'s columns) of :data:`CLASSICAL_METHODS` on ``split``.
+    """Per-image rows (:func:`casestudy.evaluation.evaluate.evaluate`'s columns) of :data:`CLASSICAL_METHODS` on ``split``.
 
     Saved rows are reused only when they cover every method and exactly the
     images :func:`evaluated_instances` picks; otherwise the filters run again (tuned
     first if no settings were saved) and the rows are saved atomically.
     """
-    from casestudy.evaluate import EvalContext, evaluate
-    from casestudy.report import load_rows, results_path, save_rows
-    from casestudy.tuning import filter_params_path, load_filter_params, tune_filters
+    from casestudy.evaluation.methods import EvalContext
+    from casestudy.evaluation.evaluate import evaluate
+    from casestudy.evaluation.report import load_rows, results_path, save_rows
+    from casestudy.evaluation.tuning import filter_params_path, load_filter_params, tune_filters
 
     wanted = evaluated_instances(catalogue, profile, split)
     path = results_path(data_dir, split)
@@ -82,9 +83,9 @@ def _saved_network_rows(path: Path, name: str, wanted: list[str], weights: Path)
     than the weights file, and their parameter count must be the one the card
     beside the weights states (weights without a card are never taken on trust).
     """
-    from casestudy.evaluate import PARAMETERS_COLUMN
+    from casestudy.evaluation.report import PARAMETERS_COLUMN
     from casestudy.models.cards import CardError, card_path, read_card
-    from casestudy.report import load_rows
+    from casestudy.evaluation.report import load_rows
 
     if not path.is_file() or path.stat().st_mtime < weights.stat().st_mtime:
         return None
@@ -129,7 +130,7 @@ def network_rows(
     then timed per image) and their rows saved there atomically.
 
     Returns:
-        :func:`casestudy.evaluate.evaluate`'s columns with the parameters column,
+        :func:`casestudy.evaluation.evaluate.evaluate`'s columns with the parameters column,
         networks in the order given.
 
     Raises:
@@ -137,9 +138,10 @@ def network_rows(
     """
     import pandas as pd
 
-    from casestudy.evaluate import EvalContext, evaluate
+    from casestudy.evaluation.methods import EvalContext
+    from casestudy.evaluation.evaluate import evaluate
     from casestudy.models import network_names, weights_path
-    from casestudy.report import results_path, save_rows
+    from casestudy.evaluation.report import results_path, save_rows
 
     networks = network_names() if networks is None else tuple(networks)
     wanted = evaluated_instances(catalogue, profile, split)
@@ -177,7 +179,7 @@ def comparison_rows(
     """
     import pandas as pd
 
-    from casestudy.evaluate import PARAMETERS_COLUMN
+    from casestudy.evaluation.report import PARAMETERS_COLUMN
 
     classical = classical_rows(catalogue, data_dir, profile, split, progress)
     trained = network_rows(catalogue, data_dir, profile, networks, split, weights, progress)
