@@ -1,7 +1,7 @@
 """Throughput of the generic random degradations on training-sized patches, one core.
 
 Prints patches per second of each step on its own and of the default mix
-(:func:`casestudy.data.degrade.degrade`), on patches cut from the committed photo
+(:func:`casestudy.noise.degrade.degrade`), on patches cut from the committed photo
 pool, with the median PSNR of the degraded patch against the clean one (how heavy
 each step is). Training needs several hundred patches per second per core.
 
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from casestudy.data.degrade import STEPS, DegradationConfig, degrade
+from casestudy.noise.degrade import STEPS, DegradationConfig, degrade
 from casestudy.data.photos import load_photo_pool
 from casestudy.metrics import psnr
 

@@ -66,7 +66,7 @@ def main() -> None:
 
     from casestudy.config import get_profile
     from casestudy.data.catalogue import load_catalogue
-    from casestudy.data.patches import load_pair_images, training_dataset
+    from casestudy.training.patches import load_pair_images, training_dataset
     from casestudy.data.simulated import ensure_dataset, load_capture_settings
 
     profile = get_profile(args.profile)

@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from casestudy.train import train  # noqa: E402
+from casestudy.training.train import train  # noqa: E402
 
 
 class StepTimer(keras.callbacks.Callback):

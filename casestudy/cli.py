@@ -40,10 +40,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("data info", "casestudy.data.catalogue", "summarise a data set: pairs, scenes, phones, ISO, sizes"),
     Command(
         "data unseen",
-        "casestudy.data.unseen",
+        "casestudy.evaluation.unseen",
         "build the unseen-noise check: held-out photos, non-simulator noise, three levels",
     ),
-    Command("train", "casestudy.train", "train a network (REDNet, MWCNN, PRIDNet)"),
+    Command("train", "casestudy.training.train", "train a network (REDNet, MWCNN, PRIDNet)"),
     Command(
         "evaluate", "casestudy.evaluation.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from casestudy.data import degrade as dg
+from casestudy.noise import degrade as dg
 
 GREY = np.full((96, 96, 3), 0.5, dtype=np.float32)
 

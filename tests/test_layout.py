@@ -19,7 +19,7 @@ FLOORS = {
     "casestudy.data": 2,
     "casestudy.noise": 3,
     "casestudy.filters": 4, "casestudy.models": 4,
-    "casestudy.training": 5, "casestudy.train": 5, "casestudy.evaluation": 5, "casestudy.inference": 5,
+    "casestudy.training": 5, "casestudy.training.train": 5, "casestudy.evaluation": 5, "casestudy.inference": 5,
     "casestudy.app": 6, "casestudy.plots": 6, "casestudy.explain": 6,
     "casestudy.cli": 7, "casestudy.demo": 7, "casestudy": 7,
 }  # fmt: skip

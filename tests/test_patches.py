@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import fakes
-from casestudy.data import patches
-from casestudy.data.patches import PairImages, TrainingSampler
+from casestudy.training import patches
+from casestudy.training.patches import PairImages, TrainingSampler
 from casestudy.io import write_png
 
 
@@ -163,7 +163,7 @@ def test_generic_samples_take_their_clean_patches_from_the_given_sources() -> No
 
 def test_generic_samples_follow_the_given_degradations() -> None:
     """With every step switched off, a generic sample is its clean patch; the default config never leaves it clean."""
-    from casestudy.data.degrade import DegradationConfig
+    from casestudy.noise.degrade import DegradationConfig
 
     pairs = [_coordinate_pair(64, 64)]
     nothing = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0, force_noise=False, p_sharpen=0, p_white=0)

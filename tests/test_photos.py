@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from casestudy.data import photos as ph
-from casestudy.data.degrade import DegradationConfig
+from casestudy.training import photo_patches as pp
+from casestudy.noise.degrade import DegradationConfig
 
 
 def write_photo(path: Path, seed: int, size: tuple[int, int] = (40, 56)) -> str:
@@ -141,9 +142,9 @@ def test_an_empty_or_missing_folder_is_explained(tmp_path: Path) -> None:
 
 def test_photo_patch_sampler_is_deterministic_and_well_formed(tmp_path: Path) -> None:
     photos = ph.load_photo_pool("train", make_pool(tmp_path, {"a": "train", "b": "train"}))
-    sampler = ph.PhotoPatchSampler(photos, patch_size=16, seed=3)
+    sampler = pp.PhotoPatchSampler(photos, patch_size=16, seed=3)
     noisy, clean = sampler(5)
-    again_noisy, again_clean = ph.PhotoPatchSampler(photos, patch_size=16, seed=3)(5)
+    again_noisy, again_clean = pp.PhotoPatchSampler(photos, patch_size=16, seed=3)(5)
     np.testing.assert_array_equal(noisy, again_noisy)
     np.testing.assert_array_equal(clean, again_clean)
     assert noisy.shape == clean.shape == (16, 16, 3) and noisy.dtype == clean.dtype == np.float32
@@ -154,7 +155,7 @@ def test_photo_patch_sampler_is_deterministic_and_well_formed(tmp_path: Path) ->
 def test_photo_patch_sampler_clean_patch_comes_from_a_photo(tmp_path: Path) -> None:
     photos = ph.load_photo_pool("train", make_pool(tmp_path, {"a": "train"}))
     quiet = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0, p_sharpen=0, p_white=0)
-    noisy, clean = ph.PhotoPatchSampler(photos, patch_size=8, seed=0, config=quiet)(1)
+    noisy, clean = pp.PhotoPatchSampler(photos, patch_size=8, seed=0, config=quiet)(1)
     np.testing.assert_array_equal(noisy, clean)
     photo = photos[0].astype(np.float32) / 255.0
     symmetries = [np.rot90(clean, -k % 4) for k in range(4)] + [np.rot90(clean[:, ::-1], -k % 4) for k in range(4)]
@@ -168,7 +169,7 @@ def test_photo_patch_sampler_shrinks_the_photo_by_the_drawn_scale() -> None:
     quiet = DegradationConfig(p_gaussian=0, p_poisson=0, p_correlated=0, p_camera=0, p_jpeg=0, p_sharpen=0, p_white=0)
 
     def slope(scale: float, index: int) -> float:
-        sampler = ph.PhotoPatchSampler([ramp], patch_size=16, seed=4, config=quiet, scale_range=(scale, scale))
+        sampler = pp.PhotoPatchSampler([ramp], patch_size=16, seed=4, config=quiet, scale_range=(scale, scale))
         clean = sampler(index)[1] * 255.0
         steps = [np.abs(np.diff(clean, axis=axis))[2:-2, 2:-2].max() for axis in (0, 1)]  # the ramp's axis after symmetry
         return float(max(steps))
@@ -177,23 +178,23 @@ def test_photo_patch_sampler_shrinks_the_photo_by_the_drawn_scale() -> None:
         assert slope(1.0, index) == pytest.approx(1.0, abs=1e-6)
         assert slope(0.5, index) == pytest.approx(2.0, abs=0.51)  # Lanczos on 8 bits: steps of 2 +- rounding
     with pytest.raises(ValueError, match="scale_range must be"):
-        ph.PhotoPatchSampler([ramp], patch_size=16, seed=0, scale_range=(0.0, 1.0))
+        pp.PhotoPatchSampler([ramp], patch_size=16, seed=0, scale_range=(0.0, 1.0))
     with pytest.raises(ValueError, match="scale_range must be"):
-        ph.PhotoPatchSampler([ramp], patch_size=16, seed=0, scale_range=(0.8, 0.5))
+        pp.PhotoPatchSampler([ramp], patch_size=16, seed=0, scale_range=(0.8, 0.5))
 
 
 def test_photo_patch_sampler_refuses_small_photos() -> None:
     with pytest.raises(ValueError, match="smaller than the 32-pixel patch"):
-        ph.PhotoPatchSampler([np.zeros((16, 64, 3), np.uint8)], patch_size=32, seed=0)
+        pp.PhotoPatchSampler([np.zeros((16, 64, 3), np.uint8)], patch_size=32, seed=0)
 
 
 def test_mixed_sampler_follows_its_weights() -> None:
-    mixed = ph.MixedSampler([(lambda i: "a", 0.25), (lambda i: "b", 0.75)], seed=1)
+    mixed = pp.MixedSampler([(lambda i: "a", 0.25), (lambda i: "b", 0.75)], seed=1)
     drawn = [mixed(i) for i in range(2000)]
     assert drawn == [mixed(i) for i in range(2000)]
     assert drawn.count("b") / len(drawn) == pytest.approx(0.75, abs=0.04)
     with pytest.raises(ValueError, match="non-negative weights"):
-        ph.MixedSampler([(lambda i: "a", 0.0)], seed=1)
+        pp.MixedSampler([(lambda i: "a", 0.0)], seed=1)
 
 
 def test_copied_pool_keeps_working(tmp_path: Path) -> None:
@@ -204,10 +205,10 @@ def test_copied_pool_keeps_working(tmp_path: Path) -> None:
 
 
 def _grid_details(images: list[np.ndarray], size: int = 64) -> np.ndarray:
-    from casestudy.data.patches import grid_origins
+    from casestudy.training.patches import grid_origins
 
     return np.array([
-        ph.high_pass_detail(image[top : top + size, left : left + size])
+        pp.high_pass_detail(image[top : top + size, left : left + size])
         for image in images
         for top in grid_origins(image.shape[0], size)
         for left in grid_origins(image.shape[1], size)
@@ -217,46 +218,46 @@ def _grid_details(images: list[np.ndarray], size: int = 64) -> np.ndarray:
 def test_high_pass_detail_is_zero_on_flat_patches_and_grows_with_texture() -> None:
     rng = np.random.default_rng(0)
     flat = np.full((32, 32, 3), 120, np.uint8)
-    assert ph.high_pass_detail(flat) == pytest.approx(0.0, abs=1e-4)
+    assert pp.high_pass_detail(flat) == pytest.approx(0.0, abs=1e-4)
     fine = np.clip(120 + rng.normal(0, 4, (32, 32, 1)), 0, 255).repeat(3, axis=-1).astype(np.uint8)
     coarse = np.clip(120 + rng.normal(0, 16, (32, 32, 1)), 0, 255).repeat(3, axis=-1).astype(np.uint8)
-    assert 0 < ph.high_pass_detail(fine) < ph.high_pass_detail(coarse)
-    assert ph.high_pass_detail(fine) == pytest.approx(ph.high_pass_detail(fine.astype(np.float32) / 255), rel=1e-4)
+    assert 0 < pp.high_pass_detail(fine) < pp.high_pass_detail(coarse)
+    assert pp.high_pass_detail(fine) == pytest.approx(pp.high_pass_detail(fine.astype(np.float32) / 255), rel=1e-4)
 
 
 def test_the_training_stream_is_as_detailed_as_the_validation_photos() -> None:
     """Median high-pass detail of the default training stream within a factor 1.5 of the held-out photos'."""
-    sampler = ph.PhotoPatchSampler(ph.load_photo_pool("train"), 64, seed=3, scale_range=ph.DEFAULT_SCALE_RANGE)
+    sampler = pp.PhotoPatchSampler(ph.load_photo_pool("train"), 64, seed=3, scale_range=pp.DEFAULT_SCALE_RANGE)
     rng = np.random.default_rng(1)
-    stream = np.median([ph.high_pass_detail(sampler.clean_patch(rng)) for _ in range(400)])
+    stream = np.median([pp.high_pass_detail(sampler.clean_patch(rng)) for _ in range(400)])
     validation = np.median(_grid_details(ph.load_photo_pool("val")))
     assert 1 / 1.5 < stream / validation < 1.5, (stream, validation)
     # The stream of earlier versions (photos by area, no redraws, no shrinking) was far smoother.
-    old = ph.PhotoPatchSampler(ph.load_photo_pool("train"), 64, seed=3, weighting="area", max_redraws=0)
-    assert np.median([ph.high_pass_detail(old.clean_patch(rng)) for _ in range(400)]) < stream / 1.5
+    old = pp.PhotoPatchSampler(ph.load_photo_pool("train"), 64, seed=3, weighting="area", max_redraws=0)
+    assert np.median([pp.high_pass_detail(old.clean_patch(rng)) for _ in range(400)]) < stream / 1.5
 
 
 def test_photos_are_drawn_with_equal_weight_whatever_their_size() -> None:
     big = np.full((400, 400, 3), 10, np.uint8)
     small = np.full((64, 64, 3), 200, np.uint8)
-    sampler = ph.PhotoPatchSampler([big, small], 32, seed=0, max_redraws=0)
+    sampler = pp.PhotoPatchSampler([big, small], 32, seed=0, max_redraws=0)
     rng = np.random.default_rng(0)
     share = np.mean([sampler.clean_patch(rng).mean() > 100 for _ in range(400)])
     assert 0.4 < share < 0.6
-    by_area = ph.PhotoPatchSampler([big, small], 32, seed=0, weighting="area", max_redraws=0)
+    by_area = pp.PhotoPatchSampler([big, small], 32, seed=0, weighting="area", max_redraws=0)
     assert np.mean([by_area.clean_patch(rng).mean() > 100 for _ in range(400)]) < 0.1
     with pytest.raises(ValueError, match="weighting"):
-        ph.PhotoPatchSampler([big], 32, seed=0, weighting="pixels")
+        pp.PhotoPatchSampler([big], 32, seed=0, weighting="pixels")
 
 
 def test_flat_patches_are_redrawn_but_not_banned() -> None:
     rng = np.random.default_rng(0)
     textured = np.clip(128 + rng.normal(0, 30, (64, 64, 3)), 0, 255).astype(np.uint8)
     flat = np.full((64, 64, 3), 128, np.uint8)
-    keep_all = ph.PhotoPatchSampler([textured, flat], 32, seed=0, max_redraws=0)
-    redraw = ph.PhotoPatchSampler([textured, flat], 32, seed=0, max_redraws=1)
+    keep_all = pp.PhotoPatchSampler([textured, flat], 32, seed=0, max_redraws=0)
+    redraw = pp.PhotoPatchSampler([textured, flat], 32, seed=0, max_redraws=1)
     flat_share = [
-        np.mean([ph.high_pass_detail(s.clean_patch(np.random.default_rng(i))) < ph.FLAT_DETAIL for i in range(400)])
+        np.mean([pp.high_pass_detail(s.clean_patch(np.random.default_rng(i))) < pp.FLAT_DETAIL for i in range(400)])
         for s in (keep_all, redraw)
     ]
     assert 0.4 < flat_share[0] < 0.6  # half the draws hit the flat photo
@@ -264,10 +265,10 @@ def test_flat_patches_are_redrawn_but_not_banned() -> None:
 
 
 def test_photo_validation_pairs_are_fixed_held_out_and_cover_the_noise_levels() -> None:
-    pairs = ph.photo_validation_pairs(crop=64)
-    again = ph.photo_validation_pairs(crop=64)
+    pairs = pp.photo_validation_pairs(crop=64)
+    again = pp.photo_validation_pairs(crop=64)
     val_names = {photo.name for photo in ph.pool_photos("val")}
-    per_photo = len(ph.VALIDATION_WHITE_SIGMAS) + ph.VALIDATION_GENERIC_DRAWS
+    per_photo = len(pp.VALIDATION_WHITE_SIGMAS) + pp.VALIDATION_GENERIC_DRAWS
     assert len(pairs) == len(val_names) * per_photo
     assert {pair.instance.rsplit("-", 1)[0] for pair in pairs} == val_names
     assert not val_names & {photo.name for photo in ph.photo_folder(ph.pool_dir())}
@@ -277,4 +278,4 @@ def test_photo_validation_pairs_are_fixed_held_out_and_cover_the_noise_levels() 
     assert spread["white05"] < spread["white15"] < spread["white25"] < spread["white50"]
     assert spread["white25"] == pytest.approx(25, rel=0.15)
     with pytest.raises(ph.PhotoPoolError, match="'val'"):
-        ph.photo_validation_pairs(photos=[])
+        pp.photo_validation_pairs(photos=[])

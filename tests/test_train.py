@@ -34,7 +34,7 @@ SMOKE = dict(profile="smoke", precision="float32", checkpoint_minutes=None, verb
 @pytest.fixture(scope="module")
 def finished_run(smoke_data: Path, tmp_path_factory: pytest.TempPathFactory):
     """A complete 2-epoch run of 3 steps each, in-process."""
-    from casestudy.train import train
+    from casestudy.training.train import train
 
     run_dir = tmp_path_factory.mktemp("runs") / "rednet"
     return train("rednet", data_dir=smoke_data, run_dir=run_dir, epochs=2, steps_per_epoch=3, **SMOKE)
@@ -135,7 +135,7 @@ def test_unknown_or_unavailable_precisions_are_refused() -> None:
 
 
 def test_a_resumed_stream_continues_the_uninterrupted_one() -> None:
-    from casestudy.data.patches import PairImages, training_dataset
+    from casestudy.training.patches import PairImages, training_dataset
 
     rng = np.random.default_rng(1)
     pairs = [PairImages("a", rng.integers(0, 255, (24, 30, 3), np.uint8), rng.integers(0, 255, (24, 30, 3), np.uint8))]
@@ -145,7 +145,7 @@ def test_a_resumed_stream_continues_the_uninterrupted_one() -> None:
 
 
 def test_fit_segments_finish_an_interrupted_epoch_first() -> None:
-    from casestudy.train import _segments
+    from casestudy.training.train import _segments
 
     assert _segments(0, 4, 3) == [(0, 3, 4)]
     assert _segments(5, 4, 3) == [(1, 2, 3), (2, 3, 4)]
@@ -155,7 +155,7 @@ def test_fit_segments_finish_an_interrupted_epoch_first() -> None:
 
 
 def test_config_differences_ignore_versions_and_checkpoint_cadence() -> None:
-    from casestudy.train import config_differences
+    from casestudy.training.train import config_differences
 
     saved = {"model": "rednet", "seed": 1, "keras_version": "3.0", "checkpoint_steps": 2}
     assert config_differences(saved, {**saved, "keras_version": "3.9", "checkpoint_steps": None}) == []
@@ -164,8 +164,8 @@ def test_config_differences_ignore_versions_and_checkpoint_cadence() -> None:
 
 def test_config_differences_read_a_saved_range_as_the_same_setting() -> None:
     """A range saved as a JSON list is the tuple it was made from (a generic run must resume)."""
-    from casestudy.data.degrade import DEFAULT_CONFIG
-    from casestudy.train import config_differences
+    from casestudy.noise.degrade import DEFAULT_CONFIG
+    from casestudy.training.train import config_differences
 
     current = {"model": "rednet", "generic_degradations": dataclasses.asdict(DEFAULT_CONFIG)}
     saved = json.loads(json.dumps({**current, "generic_degradations": DEFAULT_CONFIG.to_dict()}))
@@ -214,7 +214,7 @@ def test_a_checkpoint_restores_the_optimizer(finished_run) -> None:
 
 
 def test_running_a_finished_run_again_does_nothing(finished_run, smoke_data: Path) -> None:
-    from casestudy.train import train
+    from casestudy.training.train import train
 
     before = finished_run.last_path.stat().st_mtime_ns
     again = train("rednet", data_dir=smoke_data, run_dir=finished_run.run_dir, epochs=2, steps_per_epoch=3, **SMOKE)
@@ -223,7 +223,7 @@ def test_running_a_finished_run_again_does_nothing(finished_run, smoke_data: Pat
 
 
 def test_resuming_a_run_folder_of_another_model_or_setting_is_refused(finished_run, smoke_data: Path) -> None:
-    from casestudy.train import RunFolderError, train
+    from casestudy.training.train import RunFolderError, train
 
     with pytest.raises(RunFolderError, match=r"model: 'rednet' -> 'mwcnn'.*--no-resume"):
         train("mwcnn", data_dir=smoke_data, run_dir=finished_run.run_dir, epochs=2, steps_per_epoch=3, **SMOKE)
@@ -260,7 +260,7 @@ class _PoisonWeights:
 
 def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(smoke_data: Path, tmp_path: Path) -> None:
     from casestudy.models import load_model
-    from casestudy.train import TrainingDivergedError, train
+    from casestudy.training.train import TrainingDivergedError, train
 
     with pytest.raises(TrainingDivergedError, match=r"(?i)nan.*last good checkpoint.*step 3"):
         train(
@@ -281,7 +281,7 @@ def _copy_with_splits(source: Path, target: Path, moves: dict[str, str]) -> Path
 
 
 def test_an_empty_training_split_or_no_validation_split_is_a_clear_error(smoke_data: Path, tmp_path: Path) -> None:
-    from casestudy.train import train
+    from casestudy.training.train import train
 
     no_train = _copy_with_splits(smoke_data, tmp_path / "no_train", {"train": "test"})
     with pytest.raises(ValueError, match=r"no_train: the training split is empty"):
@@ -295,7 +295,7 @@ def test_an_empty_training_split_or_no_validation_split_is_a_clear_error(smoke_d
 def test_mixed_bfloat16_trains_and_its_checkpoint_keeps_the_policy(smoke_data: Path, tmp_path: Path) -> None:
     import keras
 
-    from casestudy.train import train
+    from casestudy.training.train import train
 
     settings = {**SMOKE, "precision": "mixed_bfloat16"}
     result = train("rednet", data_dir=smoke_data, run_dir=tmp_path, epochs=1, steps_per_epoch=2, **settings)
@@ -384,7 +384,7 @@ def test_early_stopping_after_patience_epochs_without_a_better_score(tmp_path: P
 
 def test_a_run_with_generic_patches_resumes_and_records_the_photo_scale(smoke_data: Path, tmp_path: Path) -> None:
     """Its saved degradations (ranges as JSON lists) are the ones it is resumed with; a new scale is another run."""
-    from casestudy.train import RunFolderError, train
+    from casestudy.training.train import RunFolderError, train
 
     settings = dict(data_dir=smoke_data, run_dir=tmp_path / "generic", epochs=1, steps_per_epoch=1,
                     generic_fraction=0.5, generic_scale_min=0.5, **SMOKE)  # fmt: skip
@@ -399,12 +399,12 @@ def test_a_run_with_generic_patches_resumes_and_records_the_photo_scale(smoke_da
 
 
 def test_a_run_records_the_camera_step_it_was_given(smoke_data: Path, tmp_path: Path) -> None:
-    from casestudy.train import RunFolderError, train
+    from casestudy.training.train import RunFolderError, train
 
     settings = dict(data_dir=smoke_data, run_dir=tmp_path / "camera", epochs=1, steps_per_epoch=1,
-                    generic_fraction=0.5, generic_camera=0.0, **SMOKE)  # fmt: skip
+                    generic_fraction=0.5, generic_camera=0.3, **SMOKE)  # fmt: skip
     result = train("rednet", **settings)
-    assert json.loads((result.run_dir / "config.json").read_text())["generic_degradations"]["p_camera"] == 0.0
+    assert json.loads((result.run_dir / "config.json").read_text())["generic_degradations"]["p_camera"] == 0.3
     with pytest.raises(RunFolderError, match="generic_degradations"):
         train("rednet", **{**settings, "generic_camera": None})  # the default camera step: another run
     with pytest.raises(ValueError, match=r"p_camera must be a probability in \[0, 1\], got 1.5"):
@@ -413,7 +413,7 @@ def test_a_run_records_the_camera_step_it_was_given(smoke_data: Path, tmp_path: 
 
 def test_a_new_run_can_start_from_trained_weights_and_records_them(finished_run, smoke_data: Path, tmp_path: Path) -> None:
     from casestudy.models.cards import sha256_of
-    from casestudy.train import train
+    from casestudy.training.train import train
 
     start = finished_run.last_path
     result = train(
@@ -423,7 +423,7 @@ def test_a_new_run_can_start_from_trained_weights_and_records_them(finished_run,
     config = json.loads((result.run_dir / "config.json").read_text())
     assert config["init_weights"]["sha256"] == sha256_of(start)
     assert config["generic_fraction"] == 0.5 and "original photos" in config["generic_sources"]
-    from casestudy.data.degrade import DEFAULT_CONFIG
+    from casestudy.noise.degrade import DEFAULT_CONFIG
 
     assert config["generic_degradations"] == json.loads(json.dumps(DEFAULT_CONFIG.to_dict()))
     with pytest.raises(ValueError, match="another width or network"):

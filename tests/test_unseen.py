@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from casestudy.cli import main
-from casestudy.data import unseen
+from casestudy.evaluation import unseen
 from casestudy.data.catalogue import load_catalogue
-from casestudy.data.degrade import srgb_to_linear
+from casestudy.noise.degrade import srgb_to_linear
 from casestudy.data.photos import pool_photos
 
 

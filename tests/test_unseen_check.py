@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from casestudy.config import get_profile, project_root
-from casestudy.data import unseen
+from casestudy.evaluation import unseen
 from casestudy.data.split import write_split
 from casestudy.io import read_image, write_png, write_text
 from casestudy.metrics import psnr

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from casestudy.data.unseen import LEVELS
+from casestudy.evaluation.unseen import LEVELS
 from casestudy.metrics import psnr
 from casestudy.evaluation.unseen_scores import (bm3d_true_noise, check_summary, load_scores, network_margins, nlm_true_noise,
                                      parse_check_lines, run_unseen_check, save_scores, unseen_noise_scores)

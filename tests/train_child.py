@@ -44,7 +44,7 @@ def main() -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-    from casestudy.train import train
+    from casestudy.training.train import train
 
     result = train(
         "rednet", profile="smoke", data_dir=args.data, run_dir=args.run_dir,

@@ -11,7 +11,7 @@
 # about 8 MB at the laptop widths, under the device's 16 MiB a file). Then, here: copy them over
 # checkpoints/<model>-recipe/ and resume or ship as tools/train_recipe.sh says.
 # KERAS_BACKEND may be set to tensorflow to try the script on a CPU (STEPS_PER_EPOCH and EPOCHS as the run's).
-set -uo pipefail
+set -uo pipefail  # (train_recipe.sh, sourced below, adds -e)
 out=${1:?usage: tools/device_train.sh OUT_DIR [MINUTES] [MODEL ...]}
 minutes=${2:-8}
 shift $(( $# >= 2 ? 2 : 1 ))
@@ -29,7 +29,7 @@ for model in "${models[@]}"; do
   timeout --signal=KILL $((minutes * 60)) python3 -m casestudy.cli train $(recipe_arguments "$model") \
     --workers 5 --quiet >"$out/logs/$model.log" 2>&1 &
 done
-wait
+wait || true  # a run killed at MINUTES exits 137: its checkpoint is what comes back
 for model in "${models[@]}"; do
   tail -3 "$out/logs/$model.log"
   mkdir -p "$out/$model-recipe"

@@ -21,7 +21,7 @@ import numpy as np
 
 from casestudy.config import project_root
 from casestudy.data.catalogue import load_catalogue
-from casestudy.data.degrade import DEFAULT_CONFIG
+from casestudy.noise.degrade import DEFAULT_CONFIG
 from casestudy.data.pairs import iter_pairs
 from casestudy.metrics import psnr, ssim
 from casestudy.models import MODELS, load_model

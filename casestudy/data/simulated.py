@@ -425,7 +425,7 @@ def source_photos(root: str | os.PathLike, split: str = "train") -> list[np.ndar
     A simulated ground truth went through the camera (lens blur, demosaicing), so it
     is softer than the photo it came from. A network whose every target is such a
     ground truth learns to soften whatever it sees; the generic degradations
-    (:func:`casestudy.data.patches.training_sampler`) therefore start from these
+    (:func:`casestudy.training.patches.training_sampler`) therefore start from these
     photos instead: the scenes' bundled photos, and the extra photos of
     ``casestudy data build --photos`` (checked against the SHA-256 the manifest recorded).
 

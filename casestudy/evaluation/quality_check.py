@@ -7,7 +7,7 @@ truth** (the true noise level or spectrum: a reference no blind denoiser can hav
 
 * ``white``: white Gaussian noise of sigma 5, 15, 25 and 50 (of 255) on centre crops of the
   unseen-noise check's clean images, the textbook benchmark;
-* ``unseen``: the unseen-noise check itself (:mod:`casestudy.data.unseen`: Poisson-Gaussian
+* ``unseen``: the unseen-noise check itself (:mod:`casestudy.evaluation.unseen`: Poisson-Gaussian
   noise in linear light, spatially and cross-channel correlated, three levels);
 * ``clean``: a clean image in. A denoiser should give it back: its PSNR against the input,
   and the largest mean shift of tone over an image's dark pixels (clean grey level below
@@ -86,7 +86,7 @@ def network_denoisers(networks: Mapping[str, Any]) -> dict[str, Denoiser]:
 
 def check_images(profile: Profile, long_side: int, max_images: int | None = None) -> list[tuple[str, np.ndarray]]:
     """The unseen-noise check's clean images (its held-out photos, then the test scenes), long side ``long_side``."""
-    from casestudy.data import unseen
+    from casestudy.evaluation import unseen
 
     sources = unseen.check_sources(profile.seed, data_dir=profile.simulated_dir)
     sources = sources if max_images is None else sources[:max_images]
@@ -181,7 +181,7 @@ def quality_rows(
 
 def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind: Mapping[str, Denoiser],
                  denoisers: Mapping[str, Denoiser], score: Callable[..., None]) -> None:  # fmt: skip
-    from casestudy.data import unseen
+    from casestudy.evaluation import unseen
     from casestudy.data.pairs import iter_pairs
     from casestudy.evaluation.unseen_check import (
         bm3d_true_psd, check_dir_for, check_pairs, nlm_true_sigma, noise_autocorrelation, read_record,

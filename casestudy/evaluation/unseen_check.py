@@ -1,6 +1,6 @@
 """Scoring the unseen-noise check: networks against NLM and BM3D given the true noise, per noise level.
 
-The check (:mod:`casestudy.data.unseen`, built by ``casestudy data unseen``) holds photos no
+The check (:mod:`casestudy.evaluation.unseen`, built by ``casestudy data unseen``) holds photos no
 network trained on, with noise that is not the simulator's. :func:`run_unseen_check` denoises
 every pair with
 
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from casestudy.config import Profile, data_root
-from casestudy.data import unseen
+from casestudy.evaluation import unseen
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -197,7 +197,7 @@ def run_unseen_check(
     """Denoise every pair of the check with NLM, BM3D (both given the true noise) and ``networks``; score them.
 
     Args:
-        check_dir: a folder written by :func:`casestudy.data.unseen.build_unseen_check`.
+        check_dir: a folder written by :func:`casestudy.evaluation.unseen.build_unseen_check`.
         networks: names of registered networks (their shipped ``weights/<name>.keras``), or
             ``{column name: keras model or .keras file}``; empty for the classical rows only.
         max_images: score only the first this many images (each at every level); ``None``: all.
@@ -357,7 +357,7 @@ def correlation_ablation(
     """
     import pandas as pd
 
-    from casestudy.data.degrade import add_poisson_gaussian
+    from casestudy.noise.degrade import add_poisson_gaussian
     from casestudy.data.pairs import iter_pairs
     from casestudy.io import to_uint8
     from casestudy.metrics import psnr

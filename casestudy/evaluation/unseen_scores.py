@@ -1,6 +1,6 @@
 """The unseen-noise check's scores: networks against NLM and BM3D given the true noise.
 
-The check (:mod:`casestudy.data.unseen`: photos no network trained on, noise that is
+The check (:mod:`casestudy.evaluation.unseen`: photos no network trained on, noise that is
 not the simulator's) asks whether a network trained on the camera simulator holds up
 on photos and noise it never saw. Its yardstick is two classical filters handed what a
 blind denoiser never has, the true noise: NLM with ``h = 0.8 x`` the true residual
@@ -61,7 +61,7 @@ def bm3d_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
     """BM3D given the true noise: its standard deviation and the PSD of the check's correlation kernel."""
     import scipy.signal
 
-    from casestudy.data.unseen import noise_kernel
+    from casestudy.evaluation.unseen import noise_kernel
     from casestudy.evaluation.unseen_check import bm3d_true_psd
 
     sigma = _check_pair(noisy, clean)
@@ -81,20 +81,20 @@ def unseen_noise_scores(
 ) -> pd.DataFrame:
     """PSNR of the noisy input, the true-noise baselines and each network on ``clean`` at every noise level.
 
-    The noise is the check's (:func:`casestudy.data.unseen.add_unseen_noise`, quantised to
+    The noise is the check's (:func:`casestudy.evaluation.unseen.add_unseen_noise`, quantised to
     8 bits as the check's files are), drawn from ``default_rng([seed, level index])``.
     With ``long_side`` the image is first downscaled as the check downscales its photos
     (never enlarged), so a whole photo can be scored at a notebook's size.
 
     Returns:
-        One row per level (index ``level``, in :data:`casestudy.data.unseen.LEVELS`
+        One row per level (index ``level``, in :data:`casestudy.evaluation.unseen.LEVELS`
         order) and one column per method: ``noisy``, the baselines, then the networks.
 
     Raises:
         ValueError: an unknown baseline, or an image that is not (H, W, 3) in [0, 1].
     """
-    from casestudy.data.unseen import LEVELS, add_unseen_noise
-    from casestudy.data.unseen import resize_long_side as _resize
+    from casestudy.evaluation.unseen import LEVELS, add_unseen_noise
+    from casestudy.evaluation.unseen import resize_long_side as _resize
     from casestudy.io import to_uint8
     from casestudy.metrics import check_image, psnr
     from casestudy.inference.network import denoise_image
@@ -251,7 +251,7 @@ NOTEBOOK_LONG_SIDE = {"smoke": 48, "laptop": 160, "gpu": 512}
 def notebook_check_dir(profile: Profile) -> Path:
     """The check notebook 08 scores: ``data/unseen-check`` at full size, else ``data/unseen-check-<N>px``."""
     from casestudy.config import data_root
-    from casestudy.data.unseen import DEFAULT_LONG_SIDE
+    from casestudy.evaluation.unseen import DEFAULT_LONG_SIDE
 
     long_side = NOTEBOOK_LONG_SIDE.get(profile.name, DEFAULT_LONG_SIDE)
     return data_root() / ("unseen-check" if long_side == DEFAULT_LONG_SIDE else f"unseen-check-{long_side}px")
@@ -265,7 +265,7 @@ def notebook_scores(profile: Profile, timeout: float | None = None) -> tuple[pd.
     every shipped weights file; otherwise the check is scored now and the rows saved.
     """
     from casestudy.config import project_root
-    from casestudy.data.unseen import DEFAULT_LONG_SIDE, RECORD_FILE, build_unseen_check
+    from casestudy.evaluation.unseen import DEFAULT_LONG_SIDE, RECORD_FILE, build_unseen_check
 
     check_dir = notebook_check_dir(profile)
     if not (check_dir / RECORD_FILE).is_file():

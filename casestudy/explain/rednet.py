@@ -15,7 +15,7 @@ rather than restating it, so the tables and the diagram follow the code:
 * :func:`without_shortcuts` rewires the same layers (the same weights) with some
   additions cut, so the notebook can show what the skip connections carry;
 * :func:`unseen_check_rows` scores a network on the unseen-noise check
-  (:mod:`casestudy.data.unseen`) beside the noisy input and Non-Local Means given
+  (:mod:`casestudy.evaluation.unseen`) beside the noisy input and Non-Local Means given
   the true noise level, the comparison the weights' card is judged by.
 """
 
@@ -325,7 +325,7 @@ def unseen_check_rows(
 ) -> pd.DataFrame:
     """PSNR (dB) on the unseen-noise check of the noisy input, NLM given the true noise level, and ``model``.
 
-    ``check_dir`` is a folder built by :func:`casestudy.data.unseen.build_unseen_check`
+    ``check_dir`` is a folder built by :func:`casestudy.evaluation.unseen.build_unseen_check`
     (``casestudy data unseen``). NLM gets what a blind denoiser never has: its h is
     0.8 times the true spread of ``noisy - clean`` (patch 5, distance 6), the rule
     of ``tools/unseen_check.py``. ``max_images`` keeps the first pairs in name order
@@ -338,7 +338,7 @@ def unseen_check_rows(
     import pandas as pd
     from skimage.restoration import denoise_nl_means
 
-    from casestudy.data.unseen import RECORD_FILE
+    from casestudy.evaluation.unseen import RECORD_FILE
     from casestudy.io import read_image
     from casestudy.metrics import psnr
     from casestudy.inference.network import denoise_image
@@ -374,7 +374,7 @@ def train_side_by_side(
 
     Every model sees the same seeded stream of training patches (the profile's
     patch size, batch size and seed; fresh simulated noise, as
-    :func:`casestudy.train.train` draws them), with the same loss (MSE) and
+    :func:`casestudy.training.train.train` draws them), with the same loss (MSE) and
     optimizer (Adam at a constant ``learning_rate``, gradients clipped to norm 1),
     for ``steps`` steps in ``evaluations`` equal parts; after each part it is scored
     on the fixed grid of validation patches. Build the models from the same seed
@@ -389,7 +389,7 @@ def train_side_by_side(
     import pandas as pd
 
     from casestudy.data.catalogue import load_catalogue
-    from casestudy.data.patches import evaluation_dataset, load_pair_images, training_dataset
+    from casestudy.training.patches import evaluation_dataset, load_pair_images, training_dataset
     from casestudy.data.simulated import MANIFEST_FILE, load_capture_settings
     from casestudy.training.schedule import psnr
 

@@ -1,6 +1,6 @@
 """Figures of training: the learning curve of a run, read from its ``log.csv``.
 
-:func:`casestudy.train.train` writes one row per epoch to ``<run>/log.csv``
+:func:`casestudy.training.train.train` writes one row per epoch to ``<run>/log.csv``
 (``epoch``, ``step``, ``loss``, ``val_psnr`` and more); :func:`learning_curve`
 draws the training loss and the validation PSNR against the optimisation step on
 two axes, so a reader sees both whether the loss still falls and whether the

@@ -1,4 +1,4 @@
-"""The parts of the training engine that :mod:`casestudy.train` puts together.
+"""The parts of the training engine that :mod:`casestudy.training.train` puts together.
 
 * :mod:`~casestudy.training.schedule`: the learning-rate schedule (linear warm-up, cosine decay)
   and the PSNR metric, both serialisable so a checkpoint reloads in safe mode;

@@ -156,7 +156,7 @@ def _check_resumable(run_dir: Path, config: dict[str, Any]) -> None:
 def _load_data(data_dir: str | os.PathLike | None, profile: Profile) -> tuple[Path, pd.DataFrame, list, list]:
     """The data folder, its catalogue, and the training and validation pairs (fresh noise where possible)."""
     from casestudy.data.catalogue import load_catalogue
-    from casestudy.data.patches import load_pair_images
+    from casestudy.training.patches import load_pair_images
     from casestudy.data.simulated import MANIFEST_FILE, ensure_dataset, load_capture_settings
 
     root = resolve_data_dir(data_dir, profile)
@@ -295,19 +295,19 @@ def train(
         verbose: 0 silent (for notebooks' checked cells), 1 a progress bar per epoch, 2 one line per epoch.
         callbacks: extra Keras callbacks (run after the engine's own).
         generic_fraction: the share of training patches given a generic random degradation
-            instead of the data set's own noise (:func:`casestudy.data.patches.training_sampler`).
+            instead of the data set's own noise (:func:`casestudy.training.patches.training_sampler`).
         generic_scale_min: the generic patches' photos are shrunk by a random factor between
             this and 1 (log-uniform) before a patch is cut: the same photos at smaller viewing
             sizes, with finer texture per pixel (1: patches at the photos' own size).
         generic_camera: the probability of the generic degradations' camera step (the
-            simulator's noise on a photo; default :data:`casestudy.data.degrade.DEFAULT_CONFIG`'s).
+            simulator's noise on a photo; default :data:`casestudy.noise.degrade.DEFAULT_CONFIG`'s).
             Its noisy output is brighter than its target in the dark, as the simulated pairs are,
             and a network trained on much of it darkens dark areas of other noise.
         init_weights: a ``.keras`` file of the same network and width whose weights a new run
             starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
         validation: ``"split"`` scores each epoch on the data set's validation split; ``"photos"`` on
             held-out photographs with white and generic noise at several levels
-            (:func:`casestudy.data.photos.photo_validation_pairs`), the yardstick of the shipped networks.
+            (:func:`casestudy.training.photo_patches.photo_validation_pairs`), the yardstick of the shipped networks.
         generic_photos: a folder of clean photos for the generic patches (a pool folder gives its
             ``train`` photos); default: the sharp photos behind a simulated set's training pairs.
         workers: processes drawing patches when Keras runs on a backend other than TensorFlow
@@ -329,7 +329,7 @@ def train(
         raise ValueError(f"unknown validation {validation!r}; choose one of: {', '.join(VALIDATIONS)}")
     root, catalogue, train_pairs, val_pairs = _load_data(data_dir, profile)
     if validation == "photos":
-        from casestudy.data.photos import photo_validation_pairs
+        from casestudy.training.photo_patches import photo_validation_pairs
 
         val_pairs = photo_validation_pairs(seed=int(profile.seed if seed is None else seed))
 
@@ -340,7 +340,7 @@ def train(
 
     import keras
 
-    from casestudy.data.patches import evaluation_dataset, grid_patches, training_batches, training_dataset
+    from casestudy.training.patches import evaluation_dataset, grid_patches, training_batches, training_dataset
     from casestudy.training import checkpoint, monitor, schedule
     from casestudy.models import dtype_policy
     from casestudy.training.precision import resolve_precision
@@ -350,7 +350,7 @@ def train(
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
     if not 0.0 < generic_scale_min <= 1.0:
         raise ValueError(f"generic_scale_min must lie in (0, 1], got {generic_scale_min}")
-    from casestudy.data.degrade import DEFAULT_CONFIG
+    from casestudy.noise.degrade import DEFAULT_CONFIG
 
     degradations = DEFAULT_CONFIG if generic_camera is None else dataclasses.replace(DEFAULT_CONFIG, p_camera=generic_camera)
     if on_tensorflow:
@@ -408,7 +408,7 @@ def train(
         "keras_backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "python_version": platform.python_version(),
-        "created_by": "casestudy.train.train",
+        "created_by": "casestudy.training.train.train",
     }
 
     if init_weights is not None:
@@ -425,7 +425,7 @@ def train(
             config["generic_photos"] = Path(generic_photos).as_posix()
         # what the generic patches were given; a run folder made with other degradations is not resumed
         config["generic_degradations"] = degradations.to_dict()
-        from casestudy.data.photos import FLAT_REDRAWS
+        from casestudy.training.photo_patches import FLAT_REDRAWS
 
         config["generic_sampling"] = {"photos": "equal weight", "flat_redraws": FLAT_REDRAWS}
         # recorded only when the photos are shrunk, so runs made before the option still resume
@@ -630,7 +630,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--generic-scale", type=float, default=1.0, metavar="MIN",
         help="shrink the generic patches' photos by a random factor in [MIN, 1] first: finer texture (default 1: never)",
     )  # fmt: skip
-    from casestudy.data.degrade import DEFAULT_CONFIG
+    from casestudy.noise.degrade import DEFAULT_CONFIG
 
     parser.add_argument(
         "--generic-camera", type=float, metavar="P",

@@ -18,7 +18,7 @@ image in one scene and a ``split.csv`` that puts everything in ``test``, so
 ``casestudy evaluate --data DIR`` scores the whole check. ``unseen.json`` records how it
 was made (levels, seed, sources with SHA-256) and each pair's noisy-input PSNR.
 
-The generic training degradations (:mod:`casestudy.data.degrade`) draw from a family
+The generic training degradations (:mod:`casestudy.noise.degrade`) draw from a family
 that includes noise like this; the check differs in its exact kernel, channel
 correlation and levels, and in its photos, which no training path may read.
 Introduced in ``07_pridnet.ipynb``; ``casestudy data unseen`` builds it.
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from casestudy.data.degrade import correlated_noise, linear_to_srgb, srgb_to_linear
+from casestudy.noise.degrade import correlated_noise, linear_to_srgb, srgb_to_linear
 from casestudy.data.photos import pool_photos
 from casestudy.data.split import write_split
 from casestudy.io import to_uint8, write_png, write_text

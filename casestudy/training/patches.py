@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf
 
     from casestudy.camera import CaptureSettings
-    from casestudy.data.degrade import DegradationConfig
+    from casestudy.noise.degrade import DegradationConfig
 
 #: The margin (in pixels, even to keep the Bayer phase) added around a patch
 #: before re-simulating its noise, so demosaicing sees real neighbours at the border.
@@ -124,22 +124,22 @@ def training_sampler(
     ``generic_sources`` (default: the pairs' clean images; for the simulated set pass the
     sharp photos behind them, :func:`casestudy.data.simulated.source_photos`, or the
     network learns to blur) and a generic random degradation
-    (:func:`casestudy.data.degrade.degrade`: Gaussian, Poisson-Gaussian, correlated,
+    (:func:`casestudy.noise.degrade.degrade`: Gaussian, Poisson-Gaussian, correlated,
     other cameras' noise, JPEG) instead of this data set's noise. Wider noise on its
     own does little; with more clean content (``casestudy data build --photos``) it
     is what made a network hold up on photos and noise it never saw
     (notebook 07's unseen-noise check). ``generic_scale`` is the range of the random shrinking of
-    those photos (:class:`casestudy.data.photos.PhotoPatchSampler`'s ``scale_range``), and
+    those photos (:class:`casestudy.training.photo_patches.PhotoPatchSampler`'s ``scale_range``), and
     ``generic_config`` the degradations' probabilities and ranges (default
-    :data:`casestudy.data.degrade.DEFAULT_CONFIG`).
+    :data:`casestudy.noise.degrade.DEFAULT_CONFIG`).
     """
     simulated = TrainingSampler(pairs, patch_size, seed, fresh_noise)
     if not 0.0 <= generic_fraction <= 1.0:
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
     if generic_fraction == 0.0:
         return simulated
-    from casestudy.data.degrade import DEFAULT_CONFIG
-    from casestudy.data.photos import MixedSampler, PhotoPatchSampler
+    from casestudy.noise.degrade import DEFAULT_CONFIG
+    from casestudy.training.photo_patches import MixedSampler, PhotoPatchSampler
 
     sources = [pair.clean for pair in pairs] if generic_sources is None else list(generic_sources)
     config = DEFAULT_CONFIG if generic_config is None else generic_config
