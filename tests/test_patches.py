@@ -199,9 +199,10 @@ def test_the_endless_batches_give_new_samples_in_every_epoch_of_fit(workers: int
     model = Recorder(inputs, keras.layers.Identity()(inputs))
     model.compile(run_eagerly=True)
     stream = patches.EndlessBatches(_IndexSampler(), batch_size=2, start=100, workers=workers)
-    model.fit(stream, epochs=3, steps_per_epoch=4, verbose=0)
-    assert len(seen) == 3 * 4 * 2
+    # 30 steps an epoch: enough for a finite PyDataset of 90 batches to replay (2 workers: 132 distinct of 180)
+    model.fit(stream, epochs=3, steps_per_epoch=30, verbose=0)
+    assert len(seen) == 3 * 30 * 2
     assert len(set(seen)) == len(seen), f"samples repeated across epochs: {sorted(seen)}"
     assert min(seen) >= 100
     if workers == 1:  # in one process nothing is prefetched and skipped: exactly the next samples
-        assert seen == [float(i) for i in range(100, 124)]
+        assert seen == [float(i) for i in range(100, 280)]
