@@ -17,16 +17,14 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from casestudy.config import project_root
 from casestudy.data.catalogue import load_catalogue
-from casestudy.noise.degrade import DEFAULT_CONFIG
-from casestudy.data.pairs import iter_pairs
-from casestudy.metrics import psnr, ssim
+from casestudy.evaluation.evaluate import evaluate
+from casestudy.evaluation.methods import EvalContext
 from casestudy.models import MODELS, load_model
 from casestudy.models.cards import card_path, export_weights, write_card
-from casestudy.inference.network import denoise_image
+from casestudy.noise.degrade import DEFAULT_CONFIG
 
 TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--epochs",
                "steps_per_epoch": "--steps-per-epoch", "loss": "--loss", "generic_fraction": "--generic",
@@ -72,20 +70,16 @@ def unfinished_reason(config: dict, state: dict, log: list[dict]) -> str:
             f"with the learning rate still {rate:.2f} of its peak")  # fmt: skip
 
 
-def test_scores(weights: Path, data_dir: Path) -> dict:
-    model = load_model(weights)
+def test_scores(name: str, weights: Path, data_dir: Path) -> dict:
+    """The network's mean PSNR and SSIM on every test pair of ``data_dir``, with the noisy input's PSNR beside it:
+    the evaluation's own scoring loop (:func:`casestudy.evaluation.evaluate.evaluate`), whole images."""
     catalogue = load_catalogue(data_dir, read_exif=False)
-    rows = catalogue[catalogue["split"] == "test"]
-    noisy_psnr, out_psnr, out_ssim = [], [], []
-    for _, noisy, clean in iter_pairs(rows):
-        denoised = denoise_image(model, noisy)
-        noisy_psnr.append(psnr(clean, noisy))
-        out_psnr.append(psnr(clean, denoised))
-        out_ssim.append(ssim(clean, denoised))
+    rows = evaluate(catalogue, ["noisy", name], split="test", context=EvalContext(weights={name: weights}))
+    means = rows.groupby("method")[["psnr", "ssim"]].mean()
     return {"data_dir": str(data_dir.relative_to(project_root()) if data_dir.is_relative_to(project_root()) else data_dir),
-            "split": "test", "images": len(out_psnr), "protocol": "whole images, PSNR and SSIM with data range 1 "
-            "(casestudy.metrics), mean over images", "noisy_psnr": round(float(np.mean(noisy_psnr)), 3),
-            "psnr": round(float(np.mean(out_psnr)), 3), "ssim": round(float(np.mean(out_ssim)), 4)}  # fmt: skip
+            "split": "test", "images": int(rows["instance"].nunique()), "protocol": "whole images, PSNR and SSIM with "
+            "data range 1 (casestudy.metrics), mean over images", "noisy_psnr": round(float(means.loc["noisy", "psnr"]), 3),
+            "psnr": round(float(means.loc[name, "psnr"]), 3), "ssim": round(float(means.loc[name, "ssim"]), 4)}  # fmt: skip
 
 
 def main() -> None:
@@ -163,8 +157,8 @@ def main() -> None:
         },
         "scores": {
             "validation": {**shipped_epoch, "protocol": "fixed grid of patches of the validation set, mean PSNR"},
-            "test": test_scores(out, args.data),
-            **({"unseen_check": test_scores(out, args.check)} if args.check.is_dir() else {}),
+            "test": test_scores(name, out, args.data),
+            **({"unseen_check": test_scores(name, out, args.check)} if args.check.is_dir() else {}),
         },
         "reproduce": reproduce_command(config, previous),
     }
