@@ -105,7 +105,7 @@ class DegradationConfig:
         p_sharpen: probability of the sharpen step; ``sharpen_amount`` (min, max), uniform, is
             the unsharp mask's gain on the noise's high frequencies (radius ``kernel_sigma``).
 
-    The defaults are the training recipe of the shipped networks: 5 % clean, 25 % white noise
+    The defaults are the training recipe's (``tools/train_recipe.sh``): 5 % clean, 25 % white noise
     (sigma 0-50/255), the rest Poisson-Gaussian noise in linear light whose shot factor is
     log-uniform over nearly three decades (light noise as common as heavy), correlated half the
     time, with occasional extra Gaussian or filtered noise, sharpening and JPEG. The camera step

@@ -307,7 +307,7 @@ def train(
             starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
         validation: ``"split"`` scores each epoch on the data set's validation split; ``"photos"`` on
             held-out photographs with white and generic noise at several levels
-            (:func:`casestudy.training.photo_patches.photo_validation_pairs`), the yardstick of the shipped networks.
+            (:func:`casestudy.training.photo_patches.photo_validation_pairs`), the training recipe's yardstick.
         generic_photos: a folder of clean photos for the generic patches (a pool folder gives its
             ``train`` photos); default: the sharp photos behind a simulated set's training pairs.
         workers: processes drawing patches when Keras runs on a backend other than TensorFlow
