@@ -181,19 +181,12 @@ def quality_rows(
 
 def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind: Mapping[str, Denoiser],
                  denoisers: Mapping[str, Denoiser], score: Callable[..., None]) -> None:  # fmt: skip
-    from casestudy.evaluation import unseen
     from casestudy.data.pairs import iter_pairs
     from casestudy.evaluation.unseen_check import (
-        bm3d_true_psd, check_dir_for, check_pairs, nlm_true_sigma, noise_autocorrelation, read_record,
+        bm3d_true_psd, check_pairs, ensure_check, nlm_true_sigma, noise_autocorrelation,
     )  # fmt: skip
 
-    folder = check_dir_for(long_side)
-    try:
-        record = read_record(folder)
-    except ValueError:
-        record = {}
-    if record.get("seed") != profile.seed or record.get("long_side") != long_side:
-        record = unseen.build_unseen_check(folder, seed=profile.seed, long_side=long_side, data_dir=profile.simulated_dir)
+    folder, record = ensure_check(profile, long_side)
     autocorrelation = noise_autocorrelation(record)
     for row, noisy, clean in iter_pairs(check_pairs(folder, record, max_images)):
         sigma = float(np.std(noisy - clean))

@@ -309,17 +309,24 @@ def check_for_profile(profile: Profile) -> tuple[Path, CheckSize]:
     A check already on disk with the same seed and size is reused; building one prints a line.
     """
     size = CHECK_SIZES.get(profile.name, CHECK_SIZES["laptop"])
-    folder = check_dir_for(size.long_side)
+    folder, _ = ensure_check(profile, size.long_side)
+    return folder, size
+
+
+def ensure_check(profile: Profile, long_side: int) -> tuple[Path, dict[str, Any]]:
+    """The check with images of ``long_side`` pixels and ``profile``'s seed and test scenes, and its record;
+    built first (one line printed) if missing or made otherwise."""
+    folder = check_dir_for(long_side)
     try:
         record = read_record(folder)
     except UnseenCheckError:
         record = {}
-    wanted = {"format_version": unseen.FORMAT_VERSION, "seed": profile.seed, "long_side": size.long_side}
+    wanted = {"format_version": unseen.FORMAT_VERSION, "seed": profile.seed, "long_side": long_side}
     if any(record.get(key) != value for key, value in wanted.items()):
-        record = unseen.build_unseen_check(folder, seed=profile.seed, long_side=size.long_side,
+        record = unseen.build_unseen_check(folder, seed=profile.seed, long_side=long_side,
                                            data_dir=profile.simulated_dir)  # fmt: skip
-        print(f"Built the unseen-noise check: {len(record['pairs'])} pairs, long side {size.long_side} px")
-    return folder, size
+        print(f"Built the unseen-noise check: {len(record['pairs'])} pairs, long side {long_side} px")
+    return folder, record
 
 
 #: Column of :func:`correlation_ablation` that says which noise a row's input carried.
