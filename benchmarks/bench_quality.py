@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-images", type=int, help="only the first N check images")
     parser.add_argument("--profile", default="laptop", help="whose simulated set tunes the blind filters")
     parser.add_argument("--out", type=Path, help="also write the table (markdown) and the per-image rows (CSV) here")
+    parser.add_argument("--reuse", type=Path, metavar="CSV",
+                        help="per-image rows of an earlier run with the same settings (its --out CSV): the filters' "
+                             "rows are taken from there instead of run again")
     parser.add_argument("--progress", action="store_true", help="print each score as it is made")
     args = parser.parse_args(argv)
 
@@ -44,8 +47,16 @@ def main(argv: list[str] | None = None) -> int:
 
         networks = {name: weights_path(name) for name in MODELS}
     show = (lambda row: print(row, file=sys.stderr, flush=True)) if args.progress else None
+    reuse = None
+    if args.reuse:
+        import pandas as pd
+
+        try:
+            reuse = pd.read_csv(args.reuse)
+        except (OSError, ValueError) as error:
+            parser.error(f"--reuse {args.reuse}: cannot read it as the rows of an earlier run: {error}")
     rows = quality_rows(get_profile(args.profile), networks, checks=args.checks.split(","), long_side=args.long_side,
-                        crop=args.crop, max_images=args.max_images, on_row=show)  # fmt: skip
+                        crop=args.crop, max_images=args.max_images, on_row=show, reuse=reuse)  # fmt: skip
     table = quality_table(rows)
     images = rows.groupby("check")["image"].nunique().to_dict()
     print(f"PSNR in dB, mean ±spread over images ({', '.join(f'{c}: {n}' for c, n in images.items())}); "

@@ -112,5 +112,22 @@ def test_training_stages_walks_every_stage_oldest_first() -> None:
     with pytest.raises(CardError, match="not a weights card"):
         training_stages({"model": "rednet"})
     for card in SHIPPED:  # every shipped card's stages are in order: the last one is the card itself
-        stages = training_stages(read_card(card))
-        assert stages[-1]["training"] == read_card(card)["training"] and len(stages) >= 2
+        shipped = read_card(card)
+        stages = training_stages(shipped)
+        assert stages[-1]["training"] == shipped["training"]
+        assert len(stages) == 1 + shipped["reproduce"].count("--init-weights")  # one stage per training command
+
+
+def test_a_reproduce_command_ships_the_checkpoint_the_card_ships() -> None:
+    """Weights shipped at the end of their schedule are rebuilt from RUN/last.keras, not the default best.keras."""
+    tool = _ship_tool()
+    config = {"model": "mwcnn", "profile": "laptop", "width": 16, "batch_size": 16, "epochs": 25, "steps_per_epoch": 750,
+              "loss": "l1", "generic_fraction": 0.85, "precision": "mixed_bfloat16", "learning_rate": 1e-3, "seed": 2021,
+              "patch_size": 64}  # fmt: skip
+    assert tool.reproduce_command(config).endswith("python tools/ship_weights.py RUN")
+    last = tool.reproduce_command(config, checkpoint="last")
+    assert last.endswith("python tools/ship_weights.py RUN --checkpoint RUN/last.keras") and "--patch-size 64" in last
+    for card in SHIPPED:
+        shipped = json.loads(card.read_text())
+        ships_last = shipped["reproduce"].endswith("/last.keras")
+        assert ships_last == (shipped["scores"]["validation"].get("checkpoint") == "last"), card.name

@@ -209,11 +209,15 @@ def test_card_stages_of_the_shipped_card() -> None:
     card = read_card(project_root() / "weights" / "rednet.json")
     stages = explain.card_stages(card)
     last = len(training_stages(card))
-    assert last >= 2 and list(stages.index) == list(range(1, last + 1))
+    assert list(stages.index) == list(range(1, last + 1))
     assert stages.loc[last, "test_psnr"] == card["scores"]["test"]["psnr"]
     assert stages.loc[last, "unseen_psnr"] == card["scores"]["unseen_check"]["psnr"]
-    assert stages.loc[last - 1, "steps"] == card["training"]["initialised_from"]["training"]["steps"]
-    single = {**card, "training": {k: v for k, v in card["training"].items() if k != "initialised_from"}}
-    assert len(explain.card_stages(single)) == 1
+    earlier = {"sha256": "0" * 64, "training": {**card["training"], "steps": 123}, "scores": {"test": {"psnr": 20.5}}}
+    tuned = {**card, "training": {**card["training"], "initialised_from": earlier}}  # fine-tuned from `earlier`
+    two = explain.card_stages(tuned)
+    assert list(two.index) == list(range(1, last + 2))
+    assert two.loc[last, "steps"] == 123 and two.loc[last, "test_psnr"] == 20.5
+    assert np.isnan(two.loc[last, "unseen_psnr"])  # the earlier stage's card says nothing of the check
+    assert two.loc[last + 1, "test_psnr"] == card["scores"]["test"]["psnr"]
     with pytest.raises(ValueError, match="not a weights card"):
         explain.card_stages({"model": "rednet"})

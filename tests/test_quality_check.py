@@ -63,3 +63,22 @@ def test_quality_rows_score_every_method_on_every_condition() -> None:
     assert np.isinf(clean["psnr"]).all() and (clean["dark_shift"].fillna(0) == 0).all()  # the identity keeps it
     with pytest.raises(ValueError, match="unknown check"):
         qc.quality_rows(get_profile("smoke"), {}, checks=("grey",), blind=identity)
+
+
+def test_quality_rows_reuse_earlier_rows_instead_of_running_the_method_again() -> None:
+    from casestudy.config import get_profile
+
+    profile = get_profile("smoke")
+    identity = {"keep (blind)": lambda x: x}
+    first = qc.quality_rows(profile, {}, checks=("clean",), long_side=48, max_images=2, blind=identity)
+    earlier = first.assign(psnr=first["psnr"].where(first["method"] != "keep (blind)", 12.5))
+
+    def must_not_run(image: np.ndarray) -> np.ndarray:
+        raise AssertionError("a reused method ran again")
+
+    again = qc.quality_rows(profile, {}, checks=("clean",), long_side=48, max_images=2,
+                            blind={"keep (blind)": must_not_run}, reuse=earlier)  # fmt: skip
+    assert len(again) == len(first) and (again["psnr"] == 12.5).all()
+    with pytest.raises(AssertionError, match="ran again"):  # a row it lacks (another image) is computed
+        qc.quality_rows(profile, {}, checks=("clean",), long_side=48, max_images=2,
+                        blind={"keep (blind)": must_not_run}, reuse=earlier.iloc[:1])  # fmt: skip

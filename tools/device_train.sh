@@ -3,13 +3,14 @@
 #
 #   tools/device_train.sh OUT_DIR [MINUTES] [MODEL ...]     default: 8 minutes, every registered network
 #
-# Each network's run folder checkpoints/<model>-recipe/ travels with the working tree; the run resumes from its
+# EPOCHS, STEPS_PER_EPOCH and RUN_NAME as the CPU run was started with (tools/train_recipe.sh).
+# Each network's run folder checkpoints/<model>-$RUN_NAME/ travels with the working tree; the run resumes from its
 # last.keras (same schedule, optimiser state and patch stream: the recipe's arguments are the CPU run's, so
 # `casestudy train` accepts the folder) through Keras 3's JAX backend, the networks side by side on the one
 # GPU, each killed after MINUTES at the latest (a checkpoint is written every minute). What comes back, per
-# network: OUT_DIR/<model>-recipe/{last.keras,config.json,state.json,log.csv} (last.keras holds the optimiser:
+# network: OUT_DIR/<model>-$RUN_NAME/{last.keras,config.json,state.json,log.csv} (last.keras holds the optimiser:
 # about 8 MB at the laptop widths, under the device's 16 MiB a file). Then, here: copy them over
-# checkpoints/<model>-recipe/ and resume or ship as tools/train_recipe.sh says.
+# checkpoints/<model>-$RUN_NAME/ and resume or ship as tools/train_recipe.sh says.
 # KERAS_BACKEND may be set to tensorflow to try the script on a CPU (STEPS_PER_EPOCH and EPOCHS as the run's).
 set -uo pipefail  # (train_recipe.sh, sourced below, adds -e)
 out=${1:?usage: tools/device_train.sh OUT_DIR [MINUTES] [MODEL ...]}
@@ -32,6 +33,6 @@ done
 wait || true  # a run killed at MINUTES exits 137: its checkpoint is what comes back
 for model in "${models[@]}"; do
   tail -3 "$out/logs/$model.log"
-  mkdir -p "$out/$model-recipe"
-  cp "checkpoints/$model-recipe/"{last.keras,config.json,state.json,log.csv} "$out/$model-recipe/"
+  mkdir -p "$out/$model-$RUN_NAME"
+  cp "checkpoints/$model-$RUN_NAME/"{last.keras,config.json,state.json,log.csv} "$out/$model-$RUN_NAME/"
 done

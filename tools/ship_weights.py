@@ -31,9 +31,14 @@ TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--ep
                "precision": "--precision", "learning_rate": "--lr", "seed": "--seed"}  # fmt: skip
 
 
-def reproduce_command(config: dict, previous: dict | None = None) -> str:
-    """The commands that retrain the weights; a fine-tuned run starts from the previous stage's."""
+def reproduce_command(config: dict, previous: dict | None = None, checkpoint: str = "best") -> str:
+    """The commands that retrain the weights; a fine-tuned run starts from the previous stage's.
+
+    ``checkpoint`` is the one shipped: ``best`` (``ship_weights.py``'s default) or ``last`` (the end of the
+    schedule, shipped with ``--checkpoint RUN/last.keras``)."""
     flags = " ".join(f"{flag} {config[key]}" for key, flag in TRAIN_FLAGS.items())
+    if config.get("patch_size") is not None:
+        flags += f" --patch-size {config['patch_size']}"
     if config.get("generic_scale_min") is not None:
         flags += f" --generic-scale {config['generic_scale_min']}"
     degradations = config.get("generic_degradations") or {}
@@ -53,12 +58,13 @@ def reproduce_command(config: dict, previous: dict | None = None) -> str:
         return (
             f"{previous['reproduce']} && {backend}casestudy train {name} --profile {config['profile']} {flags} "
             f"--init-weights weights/{name}.keras --run-dir {run} && python tools/ship_weights.py {run}"
+            + (f" --checkpoint {run}/last.keras" if checkpoint == "last" else "")
         )
     photos = "" if config.get("generic_photos") else " --photos data/photos"
     return (
         f"casestudy data build --profile {config['profile']}{photos} && "
         f"{backend}casestudy train {config['model']} --profile {config['profile']} {flags} --run-dir RUN && "
-        f"python tools/ship_weights.py RUN"
+        f"python tools/ship_weights.py RUN" + (" --checkpoint RUN/last.keras" if checkpoint == "last" else "")
     )
 
 
@@ -160,7 +166,7 @@ def main() -> None:
             "test": test_scores(name, out, args.data),
             **({"unseen_check": test_scores(name, out, args.check)} if args.check.is_dir() else {}),
         },
-        "reproduce": reproduce_command(config, previous),
+        "reproduce": reproduce_command(config, previous, checkpoint=shipped_epoch["checkpoint"]),
     }
     if previous is not None:
         card["training"]["initialised_from"] = {

@@ -2,8 +2,9 @@
 # Train the registered networks from scratch with the detail-keeping recipe, one after the other, on this machine.
 #
 #   bash tools/train_recipe.sh [MODEL ...]      default: every registered network
+#   EPOCHS=50 RUN_NAME=recipe-600k bash tools/train_recipe.sh mwcnn     the same recipe, a schedule twice as long
 #
-# Each run lives in checkpoints/<model>-recipe/ and resumes from its last.keras when started again with the
+# Each run lives in checkpoints/<model>-$RUN_NAME/ (default checkpoints/<model>-recipe/) and resumes from its last.keras when started again with the
 # same command (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
 #   * 300,000 fresh 64x64 patches per network (25 epochs x 750 steps x 16), one warm-up and one cosine;
 #   * 85 % of the patches cut from the photo pool's training photos (equal weight per photo, a flat patch
@@ -21,13 +22,14 @@ BIN=${BIN:-.venv/bin}
 EPOCHS=${EPOCHS:-25}
 STEPS_PER_EPOCH=${STEPS_PER_EPOCH:-750}
 CHECKPOINT_MINUTES=${CHECKPOINT_MINUTES:-5}
+RUN_NAME=${RUN_NAME:-recipe}
 
 # The recipe's `casestudy train` arguments for one network (shared with tools/device_train.sh).
 recipe_arguments() {
     echo "$1 --profile laptop --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --loss l1" \
         "--lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
         "--generic-scale 0.5 --generic-photos data/photos --validation photos" \
-        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-recipe"
+        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

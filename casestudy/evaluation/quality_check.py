@@ -43,6 +43,8 @@ NOISY = "noisy"
 ROW_COLUMNS = ("check", "condition", "image", "method", "psnr", "dark_shift")
 
 Denoiser = Callable[[np.ndarray], np.ndarray]
+#: A method's output, computed only when it is scored (not at all when an earlier row is reused).
+Denoised = Callable[[], np.ndarray]
 
 
 def blind_filters(profile: Profile, tune: bool = True) -> dict[str, Denoiser]:
@@ -119,6 +121,7 @@ def quality_rows(
     seed: int = 2021,
     blind: Mapping[str, Denoiser] | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    reuse: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score ``networks`` and the classical filters on the chosen checks; one row per image, condition and method.
 
@@ -132,6 +135,9 @@ def quality_rows(
         seed: the white noise's seed (pair ``(seed, image, sigma)``).
         blind: the blind filters (default :func:`blind_filters` of ``profile``).
         on_row: called with each row as it is made (progress).
+        reuse: rows of an earlier call with the same settings (``bench_quality.py --reuse``): a method
+            other than ``networks`` that has a row there for an image and condition is not run again,
+            its row is taken from there (BM3D is most of the check's time).
 
     Raises:
         ValueError: an unknown check.
@@ -146,12 +152,20 @@ def quality_rows(
     denoisers = network_denoisers(networks)
     blind = dict(blind_filters(profile) if blind is None else blind)
     rows: list[dict[str, Any]] = []
+    known: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    if reuse is not None:
+        for row in reuse.to_dict("records"):
+            if row["method"] not in networks:
+                known[(row["check"], row["condition"], row["image"], row["method"])] = row
 
-    def score(check: str, condition: str, image: str, clean: np.ndarray, outputs: Mapping[str, np.ndarray]) -> None:
+    def score(check: str, condition: str, image: str, clean: np.ndarray, outputs: Mapping[str, Denoised]) -> None:
         for method, output in outputs.items():
-            row = {"check": check, "condition": condition, "image": image, "method": method,
-                   "psnr": psnr(clean, output), "dark_shift": dark_shift(clean, output)}  # fmt: skip
-            rows.append(row)
+            row = known.get((check, condition, image, method))
+            if row is None:
+                result = output()
+                row = {"check": check, "condition": condition, "image": image, "method": method,
+                       "psnr": psnr(clean, result), "dark_shift": dark_shift(clean, result)}  # fmt: skip
+            rows.append(dict(row))
             if on_row is not None:
                 on_row(row)
 
@@ -164,9 +178,10 @@ def quality_rows(
             for sigma in WHITE_SIGMAS:
                 rng = np.random.default_rng((seed, index, sigma))
                 noisy = np.clip(clean + rng.normal(0.0, sigma / 255.0, clean.shape), 0, 1).astype(np.float32)
-                outputs = {NOISY: noisy, "nlm (true)": nlm_true_sigma(noisy, sigma / 255.0),
-                           "bm3d (true)": bm3d_true_sigma(noisy, sigma / 255.0)}  # fmt: skip
-                outputs |= {method: run(noisy) for method, run in (blind | denoisers).items()}
+                outputs = {NOISY: lambda noisy=noisy: noisy,
+                           "nlm (true)": functools.partial(nlm_true_sigma, noisy, sigma / 255.0),
+                           "bm3d (true)": functools.partial(bm3d_true_sigma, noisy, sigma / 255.0)}  # fmt: skip
+                outputs |= {method: functools.partial(run, noisy) for method, run in (blind | denoisers).items()}
                 score("white", f"sigma {sigma}", name, clean, outputs)
     if "unseen" in checks:
         rows_before = len(rows)
@@ -175,7 +190,8 @@ def quality_rows(
             raise ValueError("the unseen-noise check has no pairs")
     if "clean" in checks:
         for name, image in images:
-            score("clean", "clean in", name, image, {method: run(image) for method, run in (blind | denoisers).items()})
+            score("clean", "clean in", name, image,
+                  {method: functools.partial(run, image) for method, run in (blind | denoisers).items()})
     return pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
 
 
@@ -190,9 +206,10 @@ def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind
     autocorrelation = noise_autocorrelation(record)
     for row, noisy, clean in iter_pairs(check_pairs(folder, record, max_images)):
         sigma = float(np.std(noisy - clean))
-        outputs = {NOISY: noisy, "nlm (true)": nlm_true_sigma(noisy, sigma),
-                   "bm3d (true)": bm3d_true_psd(noisy, sigma, autocorrelation)}  # fmt: skip
-        outputs |= {method: run(noisy) for method, run in (*blind.items(), *denoisers.items())}
+        outputs = {NOISY: lambda noisy=noisy: noisy,
+                   "nlm (true)": functools.partial(nlm_true_sigma, noisy, sigma),
+                   "bm3d (true)": functools.partial(bm3d_true_psd, noisy, sigma, autocorrelation)}  # fmt: skip
+        outputs |= {method: functools.partial(run, noisy) for method, run in (*blind.items(), *denoisers.items())}
         score("unseen", row.level, row.image, clean, outputs)
 
 

@@ -607,6 +607,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", default="mse", choices=sorted(LOSSES), help="training loss (default: mse)")
     parser.add_argument("--lr", type=float, default=1e-3, metavar="RATE", help="peak learning rate (default: 1e-3)")
     parser.add_argument("--batch-size", type=int, metavar="N", help="patches per step and device (default: the profile's)")
+    parser.add_argument("--patch-size", type=int, metavar="PX",
+                        help="side of the training (and validation) patches in pixels (default: the profile's)")
     parser.add_argument("--seed", type=int, help="seed of the weights and the patch stream (default: the profile's)")
     parser.add_argument("--patience", type=int, default=5, metavar="N", help="early stopping after N epochs without gain (0: never)")
     parser.add_argument(
@@ -671,6 +673,7 @@ def run_cli(args: argparse.Namespace) -> int:
             loss=args.loss,
             learning_rate=args.lr,
             batch_size=args.batch_size,
+            patch_size=args.patch_size,
             seed=args.seed,
             patience=args.patience,
             checkpoint_minutes=args.checkpoint_minutes,
