@@ -47,6 +47,12 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "evaluate", "casestudy.evaluation.evaluate", "score denoisers on a data set: PSNR, SSIM, seconds per megapixel"
     ),
+    Command(
+        "check",
+        "casestudy.evaluation.unseen_check",
+        "score the shipped networks on the unseen-noise check against NLM and BM3D given the true noise",
+        profile=False,
+    ),
     Command("denoise", "casestudy.inference.denoise", "denoise your own photos, tile by tile"),
     Command("app", "casestudy.app", "start the local web app (Streamlit, on localhost)", profile=False),
 )

@@ -7,7 +7,7 @@ import pytest
 
 from casestudy.cli import build_parser, main
 
-SUBCOMMANDS = ("data", "train", "evaluate", "denoise", "app")
+SUBCOMMANDS = ("data", "train", "evaluate", "check", "denoise", "app")
 
 
 def test_help_lists_every_subcommand() -> None:

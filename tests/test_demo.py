@@ -71,16 +71,16 @@ def test_report_without_networks_says_so(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_report_adds_the_unseen_check_when_scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from casestudy.evaluation.unseen_scores import parse_check_lines, save_scores, scores_path
+    from casestudy.evaluation.unseen_scores import rows_from_table, save_scores, scores_path
 
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
     data_dir, check_dir = tmp_path / "simulated-sidd", tmp_path / "unseen-check"
     save_rows(_rows(), results_path(data_dir, "test"))
     assert "unseen-noise check" not in demo.results_report(data_dir, "laptop", check_dir=check_dir)
-    save_scores(parse_check_lines(
-        "a_light {'noisy': 30.0, 'nlm (true sigma)': 33.0, 'bm3d (true PSD)': 34.0, 'rednet': 32.5, 'pridnet': 34.5}\n"
-        "a_heavy {'noisy': 20.0, 'nlm (true sigma)': 26.0, 'bm3d (true PSD)': 27.0, 'rednet': 25.5, 'pridnet': 26.5}\n"
-    ), scores_path(check_dir))
+    table = pd.DataFrame({"file": ["a_light.png", "a_heavy.png"], "level": ["light", "heavy"], "noisy": [30.0, 20.0],
+                          "nlm (true sigma)": [33.0, 26.0], "bm3d (true PSD)": [34.0, 27.0], "rednet": [32.5, 25.5],
+                          "pridnet": [34.5, 26.5]})  # fmt: skip
+    save_scores(rows_from_table(table), scores_path(check_dir))
     report = demo.results_report(data_dir, "laptop", check_dir=check_dir)
     assert "## The unseen-noise check" in report
     assert "| all | 25.00 | 29.50 | 30.50 | 29.00 | 30.50 |" in report

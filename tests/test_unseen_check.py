@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from casestudy.config import get_profile, project_root
+from casestudy.config import get_profile
 from casestudy.evaluation import unseen
 from casestudy.data.split import write_split
 from casestudy.io import read_image, write_png, write_text
@@ -161,19 +160,26 @@ def test_check_for_profile_builds_once_then_reuses(tmp_path: Path, monkeypatch, 
     assert json.loads((folder / unseen.RECORD_FILE).read_text())["long_side"] == size.long_side
 
 
-def test_the_command_line_tool_prints_pairs_and_the_per_level_summary(check, capsys, monkeypatch) -> None:
+def test_the_check_command_prints_pairs_and_the_per_level_summary(check, capsys, monkeypatch) -> None:
     import casestudy.evaluation.unseen_check as module
+    from casestudy.cli import main
 
     root, _ = check
     monkeypatch.setattr(module, "bm3d_true_psd", lambda noisy, sigma, autocorrelation: noisy)  # its cost, not its job
-    spec = importlib.util.spec_from_file_location("unseen_check_tool", project_root() / "tools" / "unseen_check.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    assert tool.main([str(root), "--max-images", "1"]) == 0
+    assert main(["check", str(root), "--max-images", "1", "--networks", "pridnet"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("zeta_") and "pridnet" in lines[0]
+    assert lines[0].startswith("zeta_") and "pridnet" in lines[0] and "rednet" not in lines[0]
     assert [line.split()[0] for line in lines[-4:]] == ["light", "medium", "heavy", ALL_LEVELS]
     assert any("pridnet" in line and BM3D_COLUMN in line for line in lines[-7:-4])
+
+
+def test_the_check_command_refuses_a_folder_without_a_check_or_an_unknown_network(tmp_path: Path, capsys) -> None:
+    from casestudy.cli import main
+
+    assert main(["check", str(tmp_path)]) == 1
+    assert str(tmp_path) in capsys.readouterr().err
+    assert main(["check", str(tmp_path), "--networks", "nosuchnet"]) == 1
+    assert "unknown network(s) ['nosuchnet']" in capsys.readouterr().err
 
 
 def test_correlation_ablation_pairs_the_checks_noise_with_white_noise_of_the_same_strength(tmp_path: Path) -> None:

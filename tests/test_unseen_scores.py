@@ -1,4 +1,4 @@
-"""casestudy.evaluation.unseen_scores: the true-noise yardsticks, and the check's printed scores read back, summarised and judged."""
+"""casestudy.evaluation.unseen_scores: the true-noise yardsticks, and the check's scores as rows, summarised and judged."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from casestudy.evaluation.unseen import LEVELS
 from casestudy.metrics import psnr
 from casestudy.evaluation.unseen_scores import (bm3d_true_noise, check_summary, load_scores, network_margins, nlm_true_noise,
-                                     parse_check_lines, run_unseen_check, save_scores, unseen_noise_scores)
+                                                rows_from_table, save_scores, score_check, unseen_noise_scores)
 
 def _smooth_image(size: int = 48) -> np.ndarray:
     y, x = np.mgrid[0:size, 0:size] / size
@@ -58,29 +58,38 @@ def test_long_side_downscales_before_the_noise() -> None:
     assert not small.equals(unseen_noise_scores(big, {}, seed=1, baselines=()))
 
 
-#: What tools/unseen_check.py prints: log noise, one line per image, then its summary.
-OUTPUT = """\
-I0000 00:00:1795693796.544737   22449 port.cc:153] oneDNN custom operations are on.
-astronaut_light {'noisy': 31.0, 'nlm (true sigma)': 34.0, 'bm3d (true PSD)': 35.0, 'rednet': 33.0, 'pridnet': 36.0}
-astronaut_heavy {'noisy': 21.0, 'nlm (true sigma)': 27.0, 'bm3d (true PSD)': 28.0, 'rednet': 26.0, 'pridnet': 27.0}
-scene009_light {'noisy': 32.0, 'nlm (true sigma)': 36.0, 'bm3d (true PSD)': 35.0, 'rednet': 34.0, 'pridnet': 35.0}
-        noisy  nlm (true sigma)  bm3d (true PSD)  rednet  pridnet
-level
-heavy   21.00  27.00  28.00  26.00  27.00
-"""
+#: A check's per-pair table as ``casestudy.evaluation.unseen_check.run_unseen_check`` returns it.
+TABLE = pd.DataFrame({
+    "file": ["astronaut_light.png", "astronaut_heavy.png", "scene009_light.png"],
+    "image": ["astronaut", "astronaut", "scene009"],
+    "level": ["light", "heavy", "light"],
+    "noise_std": [0.02, 0.09, 0.02],
+    "noisy": [31.0, 21.0, 32.0],
+    "nlm (true sigma)": [34.0, 27.0, 36.0],
+    "bm3d (true PSD)": [35.0, 28.0, 35.0],
+    "rednet": [33.0, 26.0, 34.0],
+    "pridnet": [36.0, 27.0, 35.0],
+})  # fmt: skip
 
 
-def test_parse_reads_one_row_per_image_and_method() -> None:
-    rows = parse_check_lines(OUTPUT)
+def test_rows_are_one_per_pair_and_method_in_the_tables_order() -> None:
+    rows = rows_from_table(TABLE)
     assert list(rows.columns) == ["image", "level", "method", "psnr"]
     assert len(rows) == 3 * 5
+    assert list(dict.fromkeys(rows["image"])) == ["astronaut_light", "astronaut_heavy", "scene009_light"]
     assert set(rows["level"]) == {"light", "heavy"}
     scene = rows[(rows["image"] == "scene009_light") & (rows["method"] == "nlm (true sigma)")]
     assert scene["psnr"].tolist() == [36.0]
 
 
+@pytest.mark.parametrize("drop", [["level"], ["noisy", "nlm (true sigma)", "bm3d (true PSD)", "rednet", "pridnet"]])
+def test_rows_refuse_a_table_that_is_not_a_check_table(drop: list[str]) -> None:
+    with pytest.raises(ValueError, match="not a check table"):
+        rows_from_table(TABLE.drop(columns=drop))
+
+
 def test_summary_is_per_level_light_to_heavy_then_all() -> None:
-    summary = check_summary(parse_check_lines(OUTPUT))
+    summary = check_summary(rows_from_table(TABLE))
     assert summary.index.tolist() == ["light", "heavy", "all"]
     assert summary.loc["light", "noisy"] == pytest.approx(31.5)
     assert summary.loc["all", "bm3d (true PSD)"] == pytest.approx((35 + 28 + 35) / 3)
@@ -88,26 +97,20 @@ def test_summary_is_per_level_light_to_heavy_then_all() -> None:
 
 
 def test_margins_are_against_the_better_classical_filter() -> None:
-    margins = network_margins(parse_check_lines(OUTPUT))
+    margins = network_margins(rows_from_table(TABLE))
     assert margins.columns.tolist() == ["rednet", "pridnet"]
     assert margins.loc["light", "pridnet"] == pytest.approx(35.5 - 35.0)  # NLM 35.0, BM3D 35.0 on average
     assert margins.loc["heavy", "rednet"] == pytest.approx(26.0 - 28.0)  # BM3D is the better one there
 
 
 def test_margins_need_both_classical_filters() -> None:
-    rows = parse_check_lines(OUTPUT)
+    rows = rows_from_table(TABLE)
     with pytest.raises(ValueError, match="bm3d"):
         network_margins(rows[rows["method"] != "bm3d (true PSD)"])
 
 
-@pytest.mark.parametrize("text", ["nothing to see\n", "x_light {'noisy': 'high'}\n", "x_light {'noisy': 3\n"])
-def test_parse_refuses_output_without_scores(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_check_lines(text)
-
-
 def test_scores_round_trip(tmp_path: Path) -> None:
-    rows = parse_check_lines(OUTPUT)
+    rows = rows_from_table(TABLE)
     path = save_scores(rows, tmp_path / "check-scores.csv")
     back = load_scores(path)
     pd.testing.assert_frame_equal(back, rows)
@@ -117,9 +120,9 @@ def test_scores_round_trip(tmp_path: Path) -> None:
         load_scores(tmp_path / "absent.csv")
 
 
-def test_run_needs_a_built_check(tmp_path: Path) -> None:
+def test_scoring_needs_a_built_check(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="casestudy data unseen"):
-        run_unseen_check(tmp_path)
+        score_check(tmp_path)
 
 
 def test_notebook_check_is_full_size_only_where_the_profile_affords_it() -> None:
@@ -145,22 +148,16 @@ def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
     check_dir = unseen_scores.notebook_check_dir(profile)
     (check_dir).mkdir(parents=True)
     (check_dir / "unseen.json").write_text("{}")
-    saved = save_scores(parse_check_lines(OUTPUT), unseen_scores.scores_path(check_dir))
+    saved = save_scores(rows_from_table(TABLE), unseen_scores.scores_path(check_dir))
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("the saved scores should have been reused")
 
-    monkeypatch.setattr(unseen_scores, "run_unseen_check", must_not_run)
+    monkeypatch.setattr(unseen_scores, "score_check", must_not_run)
     rows, folder = unseen_scores.notebook_scores(profile)
     assert folder == check_dir and len(rows) == 15
 
     os.utime(saved, (0, 0))  # older than the check: scored again
-    monkeypatch.setattr(unseen_scores, "run_unseen_check", lambda *a, **k: parse_check_lines(OUTPUT).head(5))
+    monkeypatch.setattr(unseen_scores, "score_check", lambda *a, **k: rows_from_table(TABLE).head(5))
     rows, _ = unseen_scores.notebook_scores(profile)
     assert len(rows) == 5 and len(load_scores(saved)) == 5
-
-
-def test_parse_drops_the_file_extension_the_script_prints() -> None:
-    rows = parse_check_lines("astronaut_light.png {'noisy': 31.0, 'nlm (true sigma)': 34.0}\n")
-    assert set(rows["image"]) == {"astronaut_light"}
-    assert set(rows["level"]) == {"light"}

@@ -6,7 +6,7 @@ RUN_DIR is a `casestudy train` run folder (config.json, log.csv, state.json); th
 to its best.keras. The card records the run's configuration, schedule, wall time and validation PSNR,
 the photo pool it trained on, the command that retrains it, and the exported model's PSNR and SSIM on
 every test pair of the data set and of the unseen-noise check (whole images, the project's metric
-convention); tools/unseen_check.py scores NLM and BM3D on that check for comparison.
+convention); `casestudy check` scores NLM and BM3D on that check for comparison.
 """
 
 from __future__ import annotations

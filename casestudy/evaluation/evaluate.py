@@ -75,7 +75,7 @@ def evaluate(
         catalogue: the catalogue (:func:`casestudy.data.catalogue.load_catalogue`).
         methods: names from :data:`METHODS` (a list or ``"a,b"``); ``None``: :func:`default_methods`.
         split: ``"train"``, ``"val"``, ``"test"``, or ``"all"`` (every pair: a folder used
-            only as a test set).
+            only as a test set; its rows' ``split`` is then ``"all"``).
         max_images: at most this many images, spread over the scenes; ``None``: all.
         context: what the methods may need to get ready, passed to every method's
             ``prepare``: the tuned filter settings (``EvalContext(params={filter name:
@@ -120,6 +120,8 @@ def evaluate(
     for row, noisy, clean in images:
         megapixels = noisy.shape[0] * noisy.shape[1] / 1e6
         meta = {column: getattr(row, column) for column in META_COLUMNS}
+        if split == "all":  # the rows say what was scored: the whole folder, whatever split a pair belongs to
+            meta["split"] = "all"
         for method in ready:
             if method.name not in warmed:
                 method(noisy.copy())  # warm-up, untimed

@@ -12,16 +12,18 @@ every pair with
 
 and returns the PSNR of every pair (one row each) and their mean per noise level. The two
 classical filters get what a blind denoiser never has, the true noise, so they are a high bar:
-a network that only learned the simulator falls below them here. ``tools/unseen_check.py``
-is the command-line wrapper; :func:`check_for_profile` builds a check sized for a profile's
+a network that only learned the simulator falls below them here. ``casestudy check``
+is the command line (:func:`run_cli`); :func:`check_for_profile` builds a check sized for a profile's
 notebook run. Introduced in ``07_pridnet.ipynb``.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -471,3 +473,37 @@ def brightness_bias(
     rank = {"image": images.index, "level": order.__getitem__, "brightness": labels.index}
     table = table.sort_values(keys, key=lambda column: column.map(rank[column.name]))
     return table.set_index(keys)[[NOISY_COLUMN, *models, "share"]]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``casestudy check``'s options."""
+    parser.add_argument("check_dir", nargs="?", type=Path, default=None, metavar="CHECK_DIR",
+                        help="the check folder (default: data/unseen-check, built by `casestudy data unseen`)")  # fmt: skip
+    parser.add_argument("--max-images", type=int, default=None, metavar="N",
+                        help="score only the first N images (each at every level)")  # fmt: skip
+    parser.add_argument("--networks", default=None, metavar="A,B",
+                        help="registered networks to score with their shipped weights (default: all)")  # fmt: skip
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``casestudy check``: each pair's scores as it is scored, then the mean PSNR per level; 1 on a bad check."""
+    from casestudy.models import ModelLoadError, network_names
+
+    check_dir = args.check_dir if args.check_dir is not None else data_root() / "unseen-check"
+    networks = None if args.networks is None else [name.strip() for name in args.networks.split(",") if name.strip()]
+    unknown = sorted(set(networks or ()) - set(network_names()))
+    if unknown:
+        print(f"casestudy check: error: unknown network(s) {unknown}; choose among {', '.join(network_names())}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+
+    def show(row: dict[str, Any]) -> None:
+        print(row["file"], {key: round(value, 2) for key, value in row.items() if isinstance(value, float)}, flush=True)
+
+    try:
+        result = run_unseen_check(check_dir, networks=networks, max_images=args.max_images, on_row=show)
+    except (UnseenCheckError, ModelLoadError, FileNotFoundError) as error:
+        print(f"casestudy check: error: {error}", file=sys.stderr)
+        return 1
+    print(result.summary.round(2).to_string())
+    return 0

@@ -7,25 +7,22 @@ blind denoiser never has, the true noise: NLM with ``h = 0.8 x`` the true residu
 standard deviation (patch 5, distance 6), and BM3D with the true standard deviation
 and the true noise PSD (the check's own kernel).
 
-* :func:`nlm_true_noise` and :func:`bm3d_true_noise` are those two, used by
-  ``tools/unseen_check.py`` on the whole check; :func:`unseen_noise_scores` scores
+* :func:`nlm_true_noise` and :func:`bm3d_true_noise` are those two, for one image with
+  its clean version (``casestudy check`` runs them on a whole check); :func:`unseen_noise_scores` scores
   them and any networks on one clean image at each of the check's noise levels,
   small enough for a notebook (``06_mwcnn.ipynb``).
-* :func:`run_unseen_check` scores a check with :mod:`casestudy.evaluation.unseen_check` and returns
-  it as rows (one per image and method); :func:`parse_check_lines` reads the same rows
-  back from the lines ``tools/unseen_check.py`` prints;
+* :func:`score_check` scores a check with :func:`casestudy.evaluation.unseen_check.run_unseen_check` and
+  returns it as rows (one per image and method, :func:`rows_from_table`);
   :func:`save_scores` and :func:`load_scores` keep them as CSV at :func:`scores_path`;
   :func:`check_summary` gives the mean PSNR per level and :func:`network_margins` each
-  network's margin over the better classical filter, the number the quality bar of
-  the bar asks to be positive. :func:`notebook_scores` is what ``08_comparison.ipynb``
+  network's margin over the better classical filter, the number the quality bar
+  asks to be positive. :func:`notebook_scores` is what ``08_comparison.ipynb``
   calls: the profile's check (:data:`NOTEBOOK_LONG_SIDE`), built and scored when needed.
 """
 
 from __future__ import annotations
 
-import ast
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from casestudy.evaluation.unseen_check import BM3D_COLUMN, NLM_COLUMN
 from casestudy.io import write_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,65 +116,47 @@ def unseen_noise_scores(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("level")
 
 
-#: The classical methods of the check, as the script names them (both are given the true noise).
-CLASSICAL = ("nlm (true sigma)", "bm3d (true PSD)")
+#: The classical methods of the check, as :func:`casestudy.evaluation.unseen_check.run_unseen_check` names them
+#: (both are given the true noise).
+CLASSICAL = (NLM_COLUMN, BM3D_COLUMN)
 #: Columns of the rows, in order.
 COLUMNS = ("image", "level", "method", "psnr")
 #: The noise levels in reading order (from light to heavy), then the mean over all pairs.
 LEVEL_ORDER = ("light", "medium", "heavy", "all")
 
-_LINE = re.compile(r"^(?P<image>\S+) (?P<scores>\{.*\})\s*$")
 
-
-def parse_check_lines(text: str) -> pd.DataFrame:
-    """Rows ``image, level, method, psnr`` from the per-image lines the script prints.
-
-    The level is the part of the image name after its last underscore
-    (``astronaut_light`` -> ``light``). Other lines (the summary, log lines) are skipped.
+def rows_from_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows ``image, level, method, psnr`` (one per pair and method, pairs in the table's order) from the
+    per-pair table of :func:`casestudy.evaluation.unseen_check.run_unseen_check` (one column per method).
 
     Raises:
-        ValueError: no per-image line in ``text``, or a line whose scores are not numbers.
+        ValueError: a table without the ``file`` and ``level`` columns, or without a method column.
     """
-    import pandas as pd
-
-    records = []
-    for line in text.splitlines():
-        match = _LINE.match(line)
-        if match is None:
-            continue
-        try:
-            scores = ast.literal_eval(match["scores"])
-        except (ValueError, SyntaxError):
-            raise ValueError(f"cannot read the scores of this line: {line!r}") from None
-        if not isinstance(scores, dict) or not all(isinstance(v, (int, float)) for v in scores.values()):
-            raise ValueError(f"scores must be numbers by method name: {line!r}")
-        image = os.path.splitext(match["image"])[0]  # the script names files: "astronaut_light.png"
-        level = image.rsplit("_", 1)[-1]
-        records += [{"image": image, "level": level, "method": str(m), "psnr": float(v)} for m, v in scores.items()]
-    if not records:
-        raise ValueError("no per-image scores found (lines '<image>_<level> {method: psnr, ...}')")
-    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    meta = ("file", "image", "level", "noise_std")
+    missing = [column for column in ("file", "level") if column not in table.columns]
+    methods = [column for column in table.columns if column not in meta]
+    if missing or not methods:
+        raise ValueError(f"not a check table: {f'the column(s) {missing} are missing' if missing else 'no method column'}")
+    images = table["file"].map(lambda name: Path(name).stem)
+    rows = table.assign(image=images).melt(id_vars=["image", "level"], value_vars=methods, var_name="method",
+                                           value_name="psnr")  # fmt: skip
+    order = {name: index for index, name in enumerate(images)}
+    return rows.sort_values("image", key=lambda names: names.map(order), kind="stable")[list(COLUMNS)].reset_index(drop=True)
 
 
-def run_unseen_check(check_dir: str | os.PathLike, timeout: float | None = None) -> pd.DataFrame:
-    """Score the check in ``check_dir`` with the shipped weights (:func:`casestudy.evaluation.unseen_check.run_unseen_check`); its rows.
-
-    ``timeout`` is accepted for compatibility and not used: the check runs in this process.
+def score_check(check_dir: str | os.PathLike) -> pd.DataFrame:
+    """Score the check in ``check_dir`` with the shipped weights (:func:`casestudy.evaluation.unseen_check.run_unseen_check`);
+    its rows (:func:`rows_from_table`).
 
     Raises:
         FileNotFoundError: ``check_dir`` holds no check (``casestudy data unseen`` builds one).
     """
-    from casestudy.evaluation.unseen_check import run_unseen_check as score_check
+    from casestudy.evaluation.unseen_check import run_unseen_check
 
     check_dir = Path(check_dir)
     if not (check_dir / "unseen.json").is_file():
         raise FileNotFoundError(f"{check_dir}: no unseen-noise check here; build one with `casestudy data unseen`")
-    table = score_check(check_dir).table
-    methods = [column for column in table.columns if column not in ("file", "image", "level", "noise_std")]
-    rows = table.assign(image=table["file"].map(lambda name: Path(name).stem)).melt(
-        id_vars=["image", "level"], value_vars=methods, var_name="method", value_name="psnr")
-    order = {name: index for index, name in enumerate(table["file"].map(lambda name: Path(name).stem))}
-    return rows.sort_values("image", key=lambda images: images.map(order), kind="stable")[list(COLUMNS)].reset_index(drop=True)
+    return rows_from_table(run_unseen_check(check_dir).table)
 
 
 def scores_path(check_dir: str | os.PathLike) -> Path:
@@ -257,7 +237,7 @@ def notebook_check_dir(profile: Profile) -> Path:
     return data_root() / ("unseen-check" if long_side == DEFAULT_LONG_SIDE else f"unseen-check-{long_side}px")
 
 
-def notebook_scores(profile: Profile, timeout: float | None = None) -> tuple[pd.DataFrame, Path]:
+def notebook_scores(profile: Profile) -> tuple[pd.DataFrame, Path]:
     """``(rows, check folder)``: the profile's check scored with the shipped weights, built and scored if needed.
 
     The check is built (seeded by the profile) when its folder holds none. Scores
@@ -275,6 +255,6 @@ def notebook_scores(profile: Profile, timeout: float | None = None) -> tuple[pd.
     inputs = [check_dir / RECORD_FILE, *sorted((project_root() / "weights").glob("*.keras"))]
     if path.is_file() and all(path.stat().st_mtime >= file.stat().st_mtime for file in inputs):
         return load_scores(path), check_dir
-    rows = run_unseen_check(check_dir, timeout=timeout)
+    rows = score_check(check_dir)
     save_scores(rows, path)
     return rows, check_dir

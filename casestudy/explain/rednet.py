@@ -328,7 +328,7 @@ def unseen_check_rows(
     ``check_dir`` is a folder built by :func:`casestudy.evaluation.unseen.build_unseen_check`
     (``casestudy data unseen``). NLM gets what a blind denoiser never has: its h is
     0.8 times the true spread of ``noisy - clean`` (patch 5, distance 6), the rule
-    of ``tools/unseen_check.py``. ``max_images`` keeps the first pairs in name order
+    of ``casestudy check``. ``max_images`` keeps the first pairs in name order
     (``None``: all). One row per pair: ``file``, ``level``, ``noisy``, ``nlm``, and a
     column named after the model.
 
