@@ -214,7 +214,7 @@ def iso_extreme_crops(catalogue: Any, size: int, split: str = "test") -> dict[st
     Raises:
         ValueError: ``split`` has no images.
     """
-    from casestudy.io import read_image
+    from casestudy.data.pairs import read_pair
     from casestudy.regions import detail_window
 
     rows = catalogue[catalogue["split"] == split].sort_values(["iso", "instance"], na_position="last")
@@ -222,7 +222,7 @@ def iso_extreme_crops(catalogue: Any, size: int, split: str = "test") -> dict[st
         raise ValueError(f"the {split!r} split has no images")
     crops = {}
     for name, row in {"lowest ISO": rows.iloc[0], "highest ISO": rows.iloc[-1]}.items():
-        noisy, clean = read_image(row.noisy_path), read_image(row.clean_path)
+        noisy, clean = read_pair(row)
         region = detail_window(clean, size)
         crops[name] = {"row": row, "noisy": noisy[region], "clean": clean[region]}
     return crops
