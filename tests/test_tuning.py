@@ -314,3 +314,16 @@ def test_filter_params_table_lists_settings_in_registry_order(tmp_path: Path) ->
     assert list(table.columns) == ["label", "settings", "val_psnr", "images", "crop", "grid"]
     plain = tuning.filter_params_table({"median": {"size": 5}})  # {name: params} works too
     assert plain.loc["median", "settings"] == "size=5"
+
+
+def test_saved_filter_params_for_one_filter_or_none(tmp_path: Path) -> None:
+    from casestudy.evaluation.tuning import save_filter_params, saved_filter_params
+
+    path = tmp_path / "params.json"
+    assert saved_filter_params("nlm", path) is None  # no file: the defaults
+    save_filter_params(path, {"nlm": {"h_factor": 1.1, "patch_size": 5, "patch_distance": 6}})
+    assert saved_filter_params("nlm", path) == {"h_factor": 1.1, "patch_size": 5, "patch_distance": 6}
+    assert saved_filter_params("bm3d", path) is None  # none tuned for it
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="bad.json"):
+        saved_filter_params("nlm", tmp_path / "bad.json")

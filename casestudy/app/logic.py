@@ -275,21 +275,18 @@ def load_method(
     """
     labels = method_labels()
     if name in MODELS:
-        from casestudy.models import ModelLoadError, load_model, weights_path
+        from casestudy.models import load_network
 
-        file = weights_path(name, weights)
-        model = load_model(file)  # safe_mode=True: no arbitrary code from the file
-        if model.name != name:
-            raise ModelLoadError(f"{file}: holds a {model.name!r} network, not {name!r}")
+        model, file = load_network(name, weights)  # safe mode: no arbitrary code from the file
         return Method(name, f"{labels[name]}: weights {file.name}, loaded in Keras safe mode", model=model)
     if name in CLASSICAL:
         from casestudy.config import get_profile
-        from casestudy.evaluation.tuning import filter_params_path, load_filter_params
+        from casestudy.evaluation.tuning import filter_params_path, saved_filter_params
 
         file = Path(params_file) if params_file else filter_params_path(get_profile("laptop").simulated_dir)
-        saved = load_filter_params(file) if file.is_file() else {}
-        if name in saved:
-            return Method(name, f"{labels[name]}: settings tuned in {file.name}", params=dict(saved[name]))
+        saved = saved_filter_params(name, file)
+        if saved is not None:
+            return Method(name, f"{labels[name]}: settings tuned in {file.name}", params=saved)
         return Method(name, f"{labels[name]}: default settings (no tuned settings saved)")
     raise ValueError(f"unknown method {name!r}; the app offers {', '.join(labels)}")
 

@@ -115,13 +115,10 @@ class NetworkMethod(Method):
             casestudy.models.ModelLoadError: no weights file, a file that does not load
                 in safe mode, or a file holding another network.
         """
-        from casestudy.models import ModelLoadError, load_model, weights_path
         from casestudy.inference.network import denoise_image
+        from casestudy.models import load_network
 
-        source = Path(context.weights[self.name]) if self.name in context.weights else weights_path(self.name)
-        model = load_model(source)
-        if model.name != self.name:
-            raise ModelLoadError(f"{source}: holds a {model.name!r} network, not {self.name!r}")
+        model, source = load_network(self.name, context.weights.get(self.name))
         denoise_image(model, np.zeros((*self.WARM_UP_SHAPE, 3), np.float32))
         return dataclasses.replace(self, model=model, source=source)
 

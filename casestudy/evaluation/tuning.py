@@ -423,6 +423,18 @@ def _write_params_file(path: str | os.PathLike, entries: Mapping[str, Mapping[st
     write_text(path, json.dumps(document, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
 
+def saved_filter_params(name: str, path: str | os.PathLike) -> dict[str, Any] | None:
+    """Filter ``name``'s tuned settings saved in ``path``, or ``None`` when the file is absent or holds none for
+    it (the filter then runs with its defaults): how ``casestudy denoise`` and the app find their settings.
+
+    Raises:
+        ValueError: a file that is there but is not a filter parameter file (see :func:`load_filter_params`).
+    """
+    path = Path(path)
+    saved = load_filter_params(path) if path.is_file() else {}
+    return dict(saved[name]) if name in saved else None
+
+
 def load_filter_params(path: str | os.PathLike, with_info: bool = False) -> dict[str, Any]:
     """Read a file written by :func:`save_filter_params` or :func:`tune_filters`.
 

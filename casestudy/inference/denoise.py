@@ -281,14 +281,11 @@ def network_denoiser(
     Raises:
         casestudy.models.ModelLoadError: no weights, an unreadable file, or a file holding another network.
     """
-    from casestudy.models import ModelLoadError, get_model_spec, load_model, weights_path
     from casestudy.inference.tiling import denoise_tiled_model, tile_geometry
+    from casestudy.models import get_model_spec, load_network
 
     tile_geometry(tile, overlap, get_model_spec(method).multiple)  # bad geometry fails before loading
-    file = weights_path(method, weights)
-    model = load_model(file)
-    if model.name != method:
-        raise ModelLoadError(f"{file}: holds a {model.name!r} network, not {method!r}; pass --method {model.name}")
+    model, file = load_network(method, weights)
 
     def denoise(pixels: np.ndarray, progress: bool) -> np.ndarray:
         return denoise_tiled_model(model, pixels, tile, overlap, batch_size, progress=progress)
@@ -298,13 +295,12 @@ def network_denoiser(
 
 def classical_denoiser(method: str, params_file: str | os.PathLike) -> tuple[Denoiser, str]:
     """``(denoise(pixels, progress), description)`` for filter ``method``: tuned settings if saved, else defaults."""
+    from casestudy.evaluation.tuning import saved_filter_params
     from casestudy.filters import apply_filter
-    from casestudy.evaluation.tuning import load_filter_params
 
-    params_file = Path(params_file)
-    saved = load_filter_params(params_file) if params_file.is_file() else {}
-    params = saved.get(method, {})
-    if method in saved:
+    saved = saved_filter_params(method, params_file)
+    params = saved or {}
+    if saved is not None:
         source = f"tuned settings from {params_file}"
     else:
         source = f"default settings (none tuned in {params_file})"

@@ -19,7 +19,8 @@ from casestudy.models.registry import (
 
 #: Names served by :mod:`casestudy.models.loading`, imported (with Keras) on first use.
 _LOADING = (
-    "ModelLoadError", "WEIGHTS_DIR_NAME", "build_model", "dtype_policy", "load_model", "resolve_weights", "weights_path",
+    "ModelLoadError", "WEIGHTS_DIR_NAME", "build_model", "dtype_policy", "load_model", "load_network", "resolve_weights",
+    "weights_path",
 )  # fmt: skip
 
 __all__ = ["MODELS", "ModelSpec", "get_model_spec", "network_labels", "network_names", "on_register",

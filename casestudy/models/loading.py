@@ -186,6 +186,22 @@ def load_model(path: str | os.PathLike) -> keras.Model:
     return model
 
 
+def load_network(name: str, weights: str | os.PathLike | None = None) -> tuple[keras.Model, Path]:
+    """``(model, file)``: network ``name`` loaded in safe mode from ``weights`` (see :func:`weights_path`;
+    default the shipped ``weights/<name>.keras``). The one way from a network's name to its trained model,
+    for ``casestudy evaluate``, ``casestudy denoise`` and the app.
+
+    Raises:
+        ModelLoadError: no weights file, a file that does not load in safe mode, or one that holds
+            another network (the message names the file and the network it holds).
+    """
+    file = weights_path(name, weights)
+    model = load_model(file)
+    if model.name != name:
+        raise ModelLoadError(f"{file}: holds a {model.name!r} network, not {name!r}")
+    return model, file
+
+
 @contextlib.contextmanager
 def dtype_policy(name: str) -> Iterator[None]:
     """Build models under the Keras dtype policy ``name``, restoring the previous global policy afterwards.
