@@ -77,3 +77,19 @@ def test_execute_notebook_runs_under_the_profile_and_names_a_failure(tmp_path: P
     with pytest.raises(RuntimeError, match="bad.ipynb failed under profile 'smoke'"):
         execute_notebook(tmp_path / "bad.ipynb", tmp_path / "out" / "bad.ipynb", "smoke")
     assert not (tmp_path / "out" / "bad.ipynb").exists()
+
+
+def test_each_numbered_notebook_links_the_one_before_and_after_it() -> None:
+    """The reading order is 00 -> 09: each lesson's top and bottom links point back one and on one."""
+    import re
+
+    numbered = [path for path in notebook_paths() if path.name != "00_index.ipynb"]
+    for index, path in enumerate(numbered):
+        notebook = nbformat.read(path, as_version=4)
+        before = numbered[index - 1].name if index else "00_index.ipynb"
+        after = numbered[index + 1].name if index + 1 < len(numbered) else "00_index.ipynb"
+        for cell in (notebook.cells[0], notebook.cells[-1]):
+            bars = [line for line in cell.source.splitlines() if line.startswith("[←")]
+            assert bars, f"{path.name}: no navigation line in its first or last cell"
+            links = re.findall(r"\]\(([^)]+\.ipynb)\)", bars[0])
+            assert links[0] == before and links[-1] == after, f"{path.name}: links {links}"
