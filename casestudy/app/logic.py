@@ -58,8 +58,8 @@ FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}
 #: The labels of the classical filters the app offers (the networks' come from their registry entries).
 CLASSICAL_LABELS = {"nlm": "NLM", "bm3d": "BM3D"}
-#: The method selected when the app opens: NLM, because the shipped networks still fall short of it
-#: on noise unlike their training data (README, "Shipped weights").
+#: The method selected when the app opens: NLM, which needs no weights file and loads neither Keras nor
+#: TensorFlow, so the first result comes quickly; the menu offers the stronger ones (README, "Shipped weights").
 DEFAULT_METHOD = "nlm"
 
 Progress = Callable[[int, int], None]

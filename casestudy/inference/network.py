@@ -2,7 +2,7 @@
 
 The networks pad to their own multiple inside the model, so any size goes in
 whole; tiling large photos with overlap comes with the evaluation notebook.
-Introduced in ``05_networks.ipynb``.
+Taught in notebooks 05-07 (``05_rednet.ipynb``, ``06_mwcnn.ipynb``, ``07_pridnet.ipynb``).
 """
 
 from __future__ import annotations

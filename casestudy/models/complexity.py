@@ -9,7 +9,7 @@ attention's products are not counted: they are a few FLOPs per value, against
 hundreds to thousands per pixel for the convolutions. The count is for a
 reference image whose sides are a multiple of the network's (no padding), scaled
 to one megapixel; convolution costs grow linearly with the pixels, so the
-figure holds for any size up to the padding. Introduced in ``05_networks.ipynb``.
+figure holds for any size up to the padding. Taught in notebooks 05-07 (``05_rednet.ipynb``, ``06_mwcnn.ipynb``, ``07_pridnet.ipynb``).
 """
 
 from __future__ import annotations

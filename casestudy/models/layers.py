@@ -4,7 +4,7 @@ Every layer here is registered serializable (package ``casestudy``) and has a
 ``get_config``, so a saved ``.keras`` file loads with ``safe_mode=True`` in any
 process that has imported :mod:`casestudy.models`; none of them holds Python
 code the way a ``Lambda`` layer would. They use ``keras.ops`` only, and work on
-inputs of unknown height, width and batch size. Introduced in ``05_networks.ipynb``.
+inputs of unknown height, width and batch size. Taught in notebooks 05-07 (``05_rednet.ipynb``, ``06_mwcnn.ipynb``, ``07_pridnet.ipynb``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ to the decoder's, as in the paper. Four resolution levels (three DWTs) with
 ``width, 2 width, 4 width, 4 width`` channels and two 3x3 convolutions per level
 and side; the paper uses three or four convolutions per level with batch
 normalisation and 160/256/256 channels. Residual output: the input plus the
-predicted correction. Introduced in ``05_networks.ipynb``.
+predicted correction. Taught in notebooks 05-07 (``05_rednet.ipynb``, ``06_mwcnn.ipynb``, ``07_pridnet.ipynb``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ A last 3x3 convolution predicts a correction added to the input (residual
 output). The branch U-Nets have two poolings with ``width, 2 width, 4 width``
 channels (the TF1 original: four poolings, 32..512 channels, which needed inputs
 divisible by 256 and, in the case study's Keras port, 290 M parameters);
-activations are leaky ReLU as in the original. Introduced in ``05_networks.ipynb``.
+activations are leaky ReLU as in the original. Taught in notebooks 05-07 (``05_rednet.ipynb``, ``06_mwcnn.ipynb``, ``07_pridnet.ipynb``).
 """
 
 from __future__ import annotations
