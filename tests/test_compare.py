@@ -115,3 +115,15 @@ def test_beside_original_measures_each_gain_from_its_own_noisy_input():
     assert table.loc["noisy", "original_ssim"] == ORIGINAL_RESULTS["noisy"][1]
     with pytest.raises(ValueError, match="noisy"):
         beside_original(ours.drop(index="noisy"))
+
+
+def test_breakdown_groups_come_in_reading_order_not_string_order():
+    from casestudy.noise.stats import iso_band
+
+    rows = rows_for({"s1": [1.0, 2.0, 3.0, 4.0], "s2": [1.0, 2.0, 3.0, 4.0]})
+    rows["iso"] = rows["instance"].map(lambda name: {0: 100, 1: 400, 2: 800, 3: 1600}[int(name[-1])])
+    rows["iso_band"] = rows["iso"].map(iso_band)  # plain strings: "ISO 801–1600" sorts before "ISO 401–800"
+    table = bootstrap_comparison(rows, "a", "b", by=["iso_band", "iso"])
+    bands = table[table["group_by"] == "iso_band"]["group"].tolist()
+    assert bands == [iso_band(100), iso_band(400), iso_band(800), iso_band(1600)]
+    assert table[table["group_by"] == "iso"]["group"].tolist() == ["100", "400", "800", "1600"]  # numbers by value

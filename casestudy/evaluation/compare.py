@@ -157,9 +157,23 @@ def bootstrap_comparison(
     for column in by:
         if column not in paired.columns:
             raise ValueError(f"cannot group by {column!r}: not a column of the rows")
-        for value, part in paired.groupby(column, sort=True, observed=True):
-            record(column, value, part)
+        parts = dict(list(paired.groupby(column, sort=False, observed=True)))
+        for value in sorted(parts, key=_group_key):
+            record(column, value, parts[value])
     return pd.DataFrame(records, columns=list(COMPARISON_COLUMNS))
+
+
+def _group_key(value: object) -> tuple[int, float, str]:
+    """Reading order of a breakdown's groups: ISO bands low to high (:data:`casestudy.noise.stats.ISO_BANDS`),
+    then numbers by value, then text alphabetically (``"ISO 801–1600"`` must not come before ``"ISO 401–800"``)."""
+    from casestudy.noise.stats import ISO_BANDS
+
+    bands = [label for _, label in ISO_BANDS]
+    if value in bands:
+        return (0, float(bands.index(value)), "")
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return (1, float(value), "")
+    return (2, 0.0, str(value))
 
 
 #: The original 2021 case study's table (SIDD + RENOIR + NIND test split, photos squashed to 256x256,
