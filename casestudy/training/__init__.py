@@ -7,5 +7,5 @@
 * :mod:`~casestudy.training.monitor`: the callback that counts steps, checkpoints, stops on NaN
   and on a validation PSNR that no longer improves, and writes the log.
 
-Introduced in ``06_training.ipynb``.
+Used in notebooks 05-07, which each train their network briefly.
 """

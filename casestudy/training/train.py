@@ -22,7 +22,7 @@ count (hence the learning-rate position), and the same patch stream (sample ``i`
 of the stream is drawn from the seed ``(seed, i)``; after ``s`` steps the stream
 restarts at sample ``s * batch``). It loses the steps since the last checkpoint,
 written every ``checkpoint_minutes`` minutes and/or ``checkpoint_steps`` steps and
-at each epoch's end. Introduced in ``06_training.ipynb``.
+at each epoch's end. Used in notebooks 05-07, which each train their network briefly.
 """
 
 from __future__ import annotations
