@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from casestudy.evaluation.unseen_check import BM3D_COLUMN, NLM_COLUMN
+from casestudy.evaluation.unseen_check import ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, level_order
 from casestudy.io import write_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,8 +121,6 @@ def unseen_noise_scores(
 CLASSICAL = (NLM_COLUMN, BM3D_COLUMN)
 #: Columns of the rows, in order.
 COLUMNS = ("image", "level", "method", "psnr")
-#: The noise levels in reading order (from light to heavy), then the mean over all pairs.
-LEVEL_ORDER = ("light", "medium", "heavy", "all")
 
 
 def rows_from_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -198,8 +196,7 @@ def check_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Mean PSNR (dB): one row per noise level (light to heavy, then ``all``), one column per method."""
     table = rows.pivot_table(index="level", columns="method", values="psnr", aggfunc="mean", sort=False)
     table.loc["all"] = rows.groupby("method", sort=False)["psnr"].mean()
-    order = [level for level in LEVEL_ORDER if level in table.index]
-    order += [level for level in table.index if level not in order]
+    order = [*level_order([level for level in table.index if level != ALL_LEVELS]), ALL_LEVELS]
     methods = list(dict.fromkeys(rows["method"]))
     return table.loc[order, methods].rename_axis(index="level", columns=None)
 
