@@ -10,6 +10,12 @@ settings tuned on the simulated validation split, as ``casestudy evaluate --spli
     .venv/bin/python benchmarks/bench_quality.py [--network NAME=FILE ...] [--checks white,unseen,clean]
         [--long-side 512] [--crop 192] [--max-images N] [--profile laptop] [--out reports/quality.md]
 
+``--out`` writes the table as markdown under a header that says when, on what machine, with which
+weights (their SHA-256) and with which command it was measured, and the per-image rows beside it
+as CSV. The README's "Shipped weights" section points to ``benchmarks/results/quality.md``, made so:
+
+    .venv/bin/python benchmarks/bench_quality.py --long-side 384 --out benchmarks/results/quality.md
+
 Without ``--network`` the shipped weights (``weights/<name>.keras``) are scored. BM3D dominates the
 run time: about 15 minutes on 2 cores for the full set of 15 images at a long side of 512.
 """
@@ -65,10 +71,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         from casestudy.io import write_text
 
-        write_text(args.out, table_markdown(table))
+        write_text(args.out, _header(networks, images, argv) + table_markdown(table))
         rows.to_csv(args.out.with_suffix(".csv"), index=False)
         print(f"wrote {args.out} and {args.out.with_suffix('.csv')}")
     return 0
+
+
+def _header(networks: dict[str, object], images: dict[str, int], argv: list[str] | None) -> str:
+    """When, where, with which weights and which command the table was measured."""
+    import datetime
+    import os
+    import platform
+    import shlex
+
+    from casestudy.models.cards import sha256_of
+
+    command = shlex.join(["python", "benchmarks/bench_quality.py", *(sys.argv[1:] if argv is None else argv)])
+    weights = ", ".join(f"{name} `{Path(file).name}` (SHA-256 {sha256_of(Path(file))[:12]})" for name, file in networks.items())
+    return (
+        "# The quality check\n\n"
+        f"Measured {datetime.date.today().isoformat()} on {platform.machine()} with {os.cpu_count()} CPU cores "
+        f"({platform.platform()}), by `{command}`.\n\n"
+        f"Networks: {weights}. Images per check: {', '.join(f'{c} {n}' for c, n in images.items())}. "
+        "PSNR in dB, mean ±spread (standard deviation) over the images; blind filters estimate the noise "
+        "themselves, true-noise ones are given it (a reference no blind denoiser has).\n\n"
+    )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("data info", "casestudy.data.catalogue", "summarise a data set: pairs, scenes, phones, ISO, sizes"),
     Command(
         "data unseen",
-        "casestudy.evaluation.unseen",
+        "casestudy.evaluation.unseen.build",
         "build the unseen-noise check: held-out photos, non-simulator noise, three levels",
     ),
     Command("train", "casestudy.training.train", "train a network (REDNet, MWCNN, PRIDNet)"),
@@ -49,7 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "check",
-        "casestudy.evaluation.unseen_check",
+        "casestudy.evaluation.unseen.check",
         "score the shipped networks on the unseen-noise check against NLM and BM3D given the true noise",
         profile=False,
     ),

@@ -34,14 +34,16 @@ def prepare_data(profile_name: str) -> Path:
 
 
 def run_notebooks(profile_name: str, inplace: bool) -> list[Path]:
-    """Execute the notebooks in order; returns the executed files."""
+    """Execute the notebooks in order, printing how long each took on this machine; returns the executed files."""
     root = project_root()
     sources = notebook_paths(include_solutions=inplace)
     written = []
     for number, source in enumerate(sources, start=1):
         target = source if inplace else root / "build" / "notebooks" / source.name
-        print(f"  [{number}/{len(sources)}] {source.relative_to(root)}", flush=True)
+        print(f"  [{number}/{len(sources)}] {source.relative_to(root)}", end="", flush=True)
+        start = time.perf_counter()
         execute_notebook(source, target, profile_name)
+        print(f": {(time.perf_counter() - start) / 60:.1f} min", flush=True)
         written.append(target)
     return written
 
@@ -61,7 +63,7 @@ def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None =
     ``figures_dir``, the quality-against-speed and per-ISO figures are written there
     (atomically, :data:`REPORT_FIGURES`) and linked by file name, so the Markdown
     must be saved in that folder. With ``check_dir``, the unseen-noise check's
-    scores saved by notebook 08 (:func:`casestudy.evaluation.unseen_scores.scores_path`) add a
+    per-pair table notebook 08 saved (:func:`casestudy.evaluation.unseen.check.results_file`) adds a
     short section when they exist.
     """
     from casestudy.evaluation.evaluate import summarize
@@ -115,12 +117,13 @@ def _write_figures(rows, summary, folder: Path, iso_methods: list[str]) -> str:
 
 def _unseen_section(check_dir: Path) -> str:
     """A short section on the unseen-noise check, from the scores notebook 08 saved; empty if there are none."""
-    from casestudy.evaluation.unseen_scores import check_summary, load_scores, network_margins, scores_path
+    from casestudy.evaluation.unseen.check import load_table, results_file
+    from casestudy.evaluation.unseen.scores import check_summary, network_margins, rows_from_table
 
-    path = scores_path(check_dir)
+    path = results_file(check_dir)
     if not path.is_file():
         return ""
-    rows = load_scores(path)
+    rows = rows_from_table(load_table(path))
     summary = check_summary(rows)
     margins = network_margins(rows).loc["all"]
     verdict = ("every network beats both" if (margins > 0).all() else
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo stopped: {error}", file=sys.stderr)
         return 1
     print("3/3 Results", flush=True)
-    from casestudy.evaluation.unseen_scores import notebook_check_dir
+    from casestudy.evaluation.unseen.scores import notebook_check_dir
 
     report = results_report(data_dir, profile.name, figures_dir=reports_dir(), check_dir=notebook_check_dir(profile))
     write_text(reports_dir() / "results.md", report)

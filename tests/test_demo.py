@@ -71,7 +71,7 @@ def test_report_without_networks_says_so(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_report_adds_the_unseen_check_when_scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from casestudy.evaluation.unseen_scores import rows_from_table, save_scores, scores_path
+    from casestudy.evaluation.unseen.check import results_file, save_table
 
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path)
     data_dir, check_dir = tmp_path / "simulated-sidd", tmp_path / "unseen-check"
@@ -80,7 +80,7 @@ def test_report_adds_the_unseen_check_when_scored(tmp_path: Path, monkeypatch: p
     table = pd.DataFrame({"file": ["a_light.png", "a_heavy.png"], "level": ["light", "heavy"], "noisy": [30.0, 20.0],
                           "nlm (true sigma)": [33.0, 26.0], "bm3d (true PSD)": [34.0, 27.0], "rednet": [32.5, 25.5],
                           "pridnet": [34.5, 26.5]})  # fmt: skip
-    save_scores(rows_from_table(table), scores_path(check_dir))
+    save_table(table, results_file(check_dir))
     report = demo.results_report(data_dir, "laptop", check_dir=check_dir)
     assert "## The unseen-noise check" in report
     assert "| all | 25.00 | 29.50 | 30.50 | 29.00 | 30.50 |" in report

@@ -164,7 +164,7 @@ def test_cutting_an_unknown_shortcut_is_named(model: keras.Model) -> None:
 
 
 def test_unseen_check_rows(tmp_path, model: keras.Model) -> None:
-    from casestudy.evaluation.unseen import build_unseen_check
+    from casestudy.evaluation.unseen.build import build_unseen_check
 
     build_unseen_check(tmp_path / "check", long_side=24)
     rows = explain.unseen_check_rows(tmp_path / "check", model, max_images=4)

@@ -9,16 +9,6 @@ import pytest
 from casestudy.evaluation import quality_check as qc
 
 
-def test_dark_shift_measures_the_mean_change_over_dark_pixels_only() -> None:
-    clean = np.full((8, 8, 3), 0.5, np.float32)
-    clean[:4] = 0.05  # the dark half
-    output = clean.copy()
-    output[:4] -= 2 / 255  # darker by 2 levels in the dark
-    output[4:] += 10 / 255  # a bright change does not count
-    assert qc.dark_shift(clean, output) == pytest.approx(-2.0, abs=1e-4)
-    assert np.isnan(qc.dark_shift(np.full((4, 4, 3), 0.9, np.float32), np.zeros((4, 4, 3), np.float32)))
-
-
 def test_centre_crop_takes_the_middle_square() -> None:
     image = np.arange(10 * 6 * 3, dtype=np.float32).reshape(10, 6, 3)
     crop = qc.centre_crop(image, 4)

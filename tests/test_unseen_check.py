@@ -11,14 +11,13 @@ import pandas as pd
 import pytest
 
 from casestudy.config import get_profile
-from casestudy.evaluation import unseen
+from casestudy.evaluation.unseen import build as unseen
 from casestudy.data.split import write_split
 from casestudy.io import read_image, write_png, write_text
 from casestudy.metrics import psnr
-from casestudy.evaluation.unseen_check import (
-    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, brightness_bias, check_for_profile,
-    correlation_ablation,
-    load_table,
+from casestudy.evaluation.unseen.ablations import brightness_bias, correlation_ablation
+from casestudy.evaluation.unseen.check import (
+    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, check_for_profile, load_table,
     noise_autocorrelation, run_unseen_check, save_table, summarize_by_level,
 )  # fmt: skip
 from fakes import clean_image
@@ -149,7 +148,7 @@ def test_autocorrelation_of_the_checks_kernel() -> None:
 
 
 def test_check_for_profile_builds_once_then_reuses(tmp_path: Path, monkeypatch, capsys) -> None:
-    import casestudy.evaluation.unseen_check as module
+    import casestudy.evaluation.unseen.check as module
 
     monkeypatch.setattr(module, "data_root", lambda: tmp_path)
     folder, size = check_for_profile(get_profile("smoke"))
@@ -161,7 +160,7 @@ def test_check_for_profile_builds_once_then_reuses(tmp_path: Path, monkeypatch, 
 
 
 def test_the_check_command_prints_pairs_and_the_per_level_summary(check, capsys, monkeypatch) -> None:
-    import casestudy.evaluation.unseen_check as module
+    import casestudy.evaluation.unseen.check as module
     from casestudy.cli import main
 
     root, _ = check

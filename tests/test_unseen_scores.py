@@ -1,4 +1,4 @@
-"""casestudy.evaluation.unseen_scores: the true-noise yardsticks, and the check's scores as rows, summarised and judged."""
+"""casestudy.evaluation.unseen.scores: the true-noise yardsticks, and the check's scores as rows, summarised and judged."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from casestudy.evaluation.unseen import LEVELS
+from casestudy.evaluation.unseen.build import LEVELS
 from casestudy.metrics import psnr
-from casestudy.evaluation.unseen_scores import (bm3d_true_noise, check_summary, load_scores, network_margins, nlm_true_noise,
-                                                rows_from_table, save_scores, score_check, unseen_noise_scores)
+from casestudy.evaluation.unseen.check import load_table, results_file, save_table
+from casestudy.evaluation.unseen.scores import (bm3d_true_noise, check_summary, network_margins, nlm_true_noise,
+                                                rows_from_table, score_table, unseen_noise_scores)
 
 def _smooth_image(size: int = 48) -> np.ndarray:
     y, x = np.mgrid[0:size, 0:size] / size
@@ -58,7 +59,7 @@ def test_long_side_downscales_before_the_noise() -> None:
     assert not small.equals(unseen_noise_scores(big, {}, seed=1, baselines=()))
 
 
-#: A check's per-pair table as ``casestudy.evaluation.unseen_check.run_unseen_check`` returns it.
+#: A check's per-pair table as ``casestudy.evaluation.unseen.check.run_unseen_check`` returns it.
 TABLE = pd.DataFrame({
     "file": ["astronaut_light.png", "astronaut_heavy.png", "scene009_light.png"],
     "image": ["astronaut", "astronaut", "scene009"],
@@ -109,25 +110,14 @@ def test_margins_need_both_classical_filters() -> None:
         network_margins(rows[rows["method"] != "bm3d (true PSD)"])
 
 
-def test_scores_round_trip(tmp_path: Path) -> None:
-    rows = rows_from_table(TABLE)
-    path = save_scores(rows, tmp_path / "check-scores.csv")
-    back = load_scores(path)
-    pd.testing.assert_frame_equal(back, rows)
-    with pytest.raises(ValueError, match="missing"):
-        save_scores(rows.drop(columns="psnr"), tmp_path / "bad.csv")
-    with pytest.raises(FileNotFoundError, match="08_comparison"):
-        load_scores(tmp_path / "absent.csv")
-
-
 def test_scoring_needs_a_built_check(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="casestudy data unseen"):
-        score_check(tmp_path)
+        score_table(tmp_path)
 
 
 def test_notebook_check_is_full_size_only_where_the_profile_affords_it() -> None:
     from casestudy.config import get_profile
-    from casestudy.evaluation.unseen_scores import notebook_check_dir
+    from casestudy.evaluation.unseen.scores import notebook_check_dir
 
     assert notebook_check_dir(get_profile("gpu")).name == "unseen-check"  # the check the weights cards report
     assert notebook_check_dir(get_profile("laptop")).name == "unseen-check-160px"
@@ -139,7 +129,7 @@ def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
 ) -> None:
     import os
 
-    from casestudy.evaluation import unseen_scores
+    from casestudy.evaluation.unseen import scores as unseen_scores
     from casestudy.config import get_profile
 
     monkeypatch.setattr("casestudy.config.data_root", lambda: tmp_path / "data")
@@ -148,16 +138,16 @@ def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
     check_dir = unseen_scores.notebook_check_dir(profile)
     (check_dir).mkdir(parents=True)
     (check_dir / "unseen.json").write_text("{}")
-    saved = save_scores(rows_from_table(TABLE), unseen_scores.scores_path(check_dir))
+    saved = save_table(TABLE, results_file(check_dir))
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("the saved scores should have been reused")
 
-    monkeypatch.setattr(unseen_scores, "score_check", must_not_run)
+    monkeypatch.setattr(unseen_scores, "score_table", must_not_run)
     rows, folder = unseen_scores.notebook_scores(profile)
     assert folder == check_dir and len(rows) == 15
 
     os.utime(saved, (0, 0))  # older than the check: scored again
-    monkeypatch.setattr(unseen_scores, "score_check", lambda *a, **k: rows_from_table(TABLE).head(5))
+    monkeypatch.setattr(unseen_scores, "score_table", lambda *a, **k: TABLE.head(2))
     rows, _ = unseen_scores.notebook_scores(profile)
-    assert len(rows) == 5 and len(load_scores(saved)) == 5
+    assert len(rows) == 2 * 5 and len(load_table(saved)) == 2  # 2 pairs of 5 methods each, saved as the check's table

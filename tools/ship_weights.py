@@ -24,11 +24,7 @@ from casestudy.evaluation.evaluate import evaluate
 from casestudy.evaluation.methods import EvalContext
 from casestudy.models import MODELS, load_model
 from casestudy.models.cards import card_path, export_weights, write_card
-from casestudy.noise.degrade import DEFAULT_CONFIG
-
-TRAIN_FLAGS = {"width": "--width", "batch_size": "--batch-size", "epochs": "--epochs",
-               "steps_per_epoch": "--steps-per-epoch", "loss": "--loss", "generic_fraction": "--generic",
-               "precision": "--precision", "learning_rate": "--lr", "seed": "--seed"}  # fmt: skip
+from casestudy.training.run_config import TrainConfig
 
 
 def reproduce_command(config: dict, previous: dict | None = None, checkpoint: str = "best") -> str:
@@ -36,34 +32,21 @@ def reproduce_command(config: dict, previous: dict | None = None, checkpoint: st
 
     ``checkpoint`` is the one shipped: ``best`` (``ship_weights.py``'s default) or ``last`` (the end of the
     schedule, shipped with ``--checkpoint RUN/last.keras``)."""
-    flags = " ".join(f"{flag} {config[key]}" for key, flag in TRAIN_FLAGS.items())
-    if config.get("patch_size") is not None:
-        flags += f" --patch-size {config['patch_size']}"
-    if config.get("generic_scale_min") is not None:
-        flags += f" --generic-scale {config['generic_scale_min']}"
-    degradations = config.get("generic_degradations") or {}
-    if "p_camera" in degradations and degradations["p_camera"] != DEFAULT_CONFIG.p_camera:
-        flags += f" --generic-camera {degradations['p_camera']}"
-    if config.get("generic_photos"):
-        flags += f" --generic-photos {config['generic_photos']}"
-    if config.get("validation") == "photos":
-        flags += " --validation photos"
-    if "patience" in config:  # None in the configuration is --patience 0: never stop early
-        flags += f" --patience {config['patience'] or 0}"
     backend = f"KERAS_BACKEND={config['keras_backend']} " if config.get("keras_backend", "tensorflow") != "tensorflow" else ""
     if previous is not None:
         name = config["model"]
         # each stage trains in a run folder of its own (RUN, RUN2, RUN3, ...): a folder is resumed, not reused
         run = f"RUN{previous['reproduce'].count('--run-dir RUN') + 1}"
+        training = TrainConfig.from_record(config).command_line(run_dir=run)
+        training = training.replace(" --run-dir ", f" --init-weights weights/{name}.keras --run-dir ")
         return (
-            f"{previous['reproduce']} && {backend}casestudy train {name} --profile {config['profile']} {flags} "
-            f"--init-weights weights/{name}.keras --run-dir {run} && python tools/ship_weights.py {run}"
+            f"{previous['reproduce']} && {backend}{training} && python tools/ship_weights.py {run}"
             + (f" --checkpoint {run}/last.keras" if checkpoint == "last" else "")
         )
     photos = "" if config.get("generic_photos") else " --photos data/photos"
     return (
         f"casestudy data build --profile {config['profile']}{photos} && "
-        f"{backend}casestudy train {config['model']} --profile {config['profile']} {flags} --run-dir RUN && "
+        f"{backend}{TrainConfig.from_record(config).command_line(run_dir='RUN')} && "
         f"python tools/ship_weights.py RUN" + (" --checkpoint RUN/last.keras" if checkpoint == "last" else "")
     )
 

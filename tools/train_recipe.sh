@@ -3,6 +3,7 @@
 #
 #   bash tools/train_recipe.sh [MODEL ...]      default: every registered network
 #   EPOCHS=50 RUN_NAME=recipe-600k bash tools/train_recipe.sh mwcnn     the same recipe, a schedule twice as long
+#   WIDTH=32 RUN_NAME=recipe-w32 bash tools/train_recipe.sh mwcnn       the same recipe at another width
 #
 # Each run lives in checkpoints/<model>-$RUN_NAME/ (default checkpoints/<model>-recipe/) and resumes from its last.keras when started again with the
 # same command (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
@@ -13,7 +14,7 @@
 #   * 15 % from the simulated training pairs with fresh simulator noise;
 #   * validation on the pool's held-out photos (white and generic noise at several levels);
 #   * L1 loss, Adam 1e-3, bf16 on CPUs that have it; no early stopping: the end of the schedule ships;
-#   * each network at its laptop-profile width (casestudy.models.MODELS).
+#   * each network at its laptop-profile width (casestudy.models.MODELS) unless WIDTH is set.
 # Ship a finished run with: python tools/ship_weights.py checkpoints/<model>-recipe --checkpoint
 # checkpoints/<model>-recipe/last.keras. tools/device_train.sh continues the same runs on a GPU machine.
 set -euo pipefail
@@ -23,13 +24,14 @@ EPOCHS=${EPOCHS:-25}
 STEPS_PER_EPOCH=${STEPS_PER_EPOCH:-750}
 CHECKPOINT_MINUTES=${CHECKPOINT_MINUTES:-5}
 RUN_NAME=${RUN_NAME:-recipe}
+WIDTH=${WIDTH:-}
 
 # The recipe's `casestudy train` arguments for one network (shared with tools/device_train.sh).
 recipe_arguments() {
     echo "$1 --profile laptop --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --loss l1" \
         "--lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
         "--generic-scale 0.5 --generic-photos data/photos --validation photos" \
-        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME"
+        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME${WIDTH:+ --width $WIDTH}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

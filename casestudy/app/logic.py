@@ -34,7 +34,6 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -43,8 +42,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from casestudy import io
+from casestudy.evaluation.methods import Method, Progress, prepare_method
 from casestudy.inference.denoise import CLASSICAL, Photo, photo_bytes, read_photo
-from casestudy.models import MODELS, network_labels
+from casestudy.models import network_labels
 from casestudy.inference.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
 
 #: Largest upload accepted, in megabytes (a 12 MP phone JPEG is 3-8 MB, a 12 MP 8-bit PNG 20-35 MB).
@@ -62,7 +62,6 @@ CLASSICAL_LABELS = {"nlm": "NLM", "bm3d": "BM3D"}
 #: TensorFlow, so the first result comes quickly; the menu offers the stronger ones (README, "Shipped weights").
 DEFAULT_METHOD = "nlm"
 
-Progress = Callable[[int, int], None]
 
 
 class UploadError(ValueError):
@@ -242,25 +241,13 @@ def method_labels() -> dict[str, str]:
     return {**CLASSICAL_LABELS, **network_labels()}
 
 
-@dataclasses.dataclass
-class Method:
-    """A denoiser ready to run: ``model`` for a network (``None`` for a filter), ``params`` for a filter."""
-
-    name: str
-    description: str
-    model: Any = None
-    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        """The name shown in menus (``"REDNet"``)."""
-        return method_labels()[self.name]
-
-
 def load_method(
     name: str, weights: str | os.PathLike | None = None, params_file: str | os.PathLike | None = None
 ) -> Method:
     """Prepare method ``name`` once: a network's weights loaded in Keras safe mode, or a filter's settings.
+
+    :func:`casestudy.evaluation.methods.prepare_method` does the work; the app adds its menu (the names it
+    offers, with their short labels) and its default settings file.
 
     Args:
         weights: a network's ``.keras`` file or a folder holding ``<name>.keras``
@@ -269,37 +256,24 @@ def load_method(
             ``reports/filter_params-*.json`` if saved, else the filters' defaults).
 
     Raises:
-        ValueError: an unknown method.
+        ValueError: a method the app does not offer.
         casestudy.models.ModelLoadError: missing weights, a file that does not load in
             safe mode, or one that holds another network.
     """
     labels = method_labels()
-    if name in MODELS:
-        from casestudy.models import load_network
-
-        model, file = load_network(name, weights)  # safe mode: no arbitrary code from the file
-        return Method(name, f"{labels[name]}: weights {file.name}, loaded in Keras safe mode", model=model)
-    if name in CLASSICAL:
+    if name not in labels:
+        raise ValueError(f"unknown method {name!r}; the app offers {', '.join(labels)}")
+    if params_file is None and name in CLASSICAL:
         from casestudy.config import get_profile
-        from casestudy.evaluation.tuning import filter_params_path, saved_filter_params
+        from casestudy.evaluation.tuning import filter_params_path
 
-        file = Path(params_file) if params_file else filter_params_path(get_profile("laptop").simulated_dir)
-        saved = saved_filter_params(name, file)
-        if saved is not None:
-            return Method(name, f"{labels[name]}: settings tuned in {file.name}", params=saved)
-        return Method(name, f"{labels[name]}: default settings (no tuned settings saved)")
-    raise ValueError(f"unknown method {name!r}; the app offers {', '.join(labels)}")
+        params_file = filter_params_path(get_profile("laptop").simulated_dir)
+    return dataclasses.replace(prepare_method(name, weights=weights, params_file=params_file), label=labels[name])
 
 
 def tile_count(method: Method, height: int, width: int, tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP) -> int:
-    """How many tiles :func:`run_method` sends through a network for an ``height x width`` photo (1 for a filter)."""
-    if method.model is None:
-        return 1
-    from casestudy.models import get_model_spec
-    from casestudy.inference.tiling import plan_tiles, tile_geometry
-
-    size, shared = tile_geometry(tile, overlap, get_model_spec(method.name).multiple)
-    return len(plan_tiles(height, width, size, shared))
+    """How many steps :func:`run_method` reports for an ``height x width`` photo (tiles of a network; 1 for a filter)."""
+    return method.tiles(height, width, tile, overlap)
 
 
 def run_method(
@@ -312,34 +286,11 @@ def run_method(
 ) -> np.ndarray:
     """Denoise ``(H, W, 3)`` float pixels in [0, 1] with ``method``; float32 in [0, 1] back.
 
-    A network runs tile by tile (:func:`casestudy.inference.tiling.denoise_tiled`), so memory
-    stays bounded on large photos, and ``on_progress(done, total)`` is called after
-    every tile; a filter sees the whole photo and reports ``(1, 1)`` when done.
+    A network runs tile by tile, so memory stays bounded on large photos, and
+    ``on_progress(done, total)`` is called after every tile; a filter sees the whole photo and
+    reports ``(1, 1)`` when done (:meth:`casestudy.evaluation.methods.Method.run`).
     """
-    report = on_progress or (lambda done, total: None)
-    if method.model is None:
-        from casestudy.filters import apply_filter
-
-        result = apply_filter(method.name, pixels, **method.params)
-        report(1, 1)
-        return result
-    from casestudy.models import get_model_spec
-    from casestudy.inference.network import denoise_batch
-    from casestudy.inference.tiling import denoise_tiled
-
-    total = tile_count(method, pixels.shape[0], pixels.shape[1], tile, overlap)
-    done = 0
-    report(0, total)
-
-    def batch(stack: np.ndarray) -> np.ndarray:
-        nonlocal done
-        restored = denoise_batch(method.model, stack)
-        done += len(stack)
-        report(done, total)
-        return restored
-
-    multiple = get_model_spec(method.name).multiple
-    return denoise_tiled(batch, pixels, tile_size=tile, overlap=overlap, multiple=multiple)
+    return method.run(pixels, tile=tile, overlap=overlap, on_progress=on_progress)
 
 
 # --------------------------------------------------------------------------- views and scores

@@ -11,7 +11,7 @@ recorded in ``data/photos/photos.json`` with each file's SHA-256 and a ``role``:
   (:func:`casestudy.training.photo_patches.photo_validation_pairs`), so checkpoints are chosen on photographs like the
   ones users bring, and never on the unseen-noise check;
 * ``check``: never trained on; the clean half of the unseen-noise check
-  (:mod:`casestudy.evaluation.unseen`).
+  (:mod:`casestudy.evaluation.unseen.build`).
 
 Two ways in:
 

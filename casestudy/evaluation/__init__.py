@@ -6,7 +6,7 @@
 * :mod:`~casestudy.evaluation.tuning`   the classical filters' settings, searched on the validation split
 * :mod:`~casestudy.evaluation.baselines`, :mod:`~casestudy.evaluation.compare`  the comparison's rows and
   scene-bootstrap intervals
-* :mod:`~casestudy.evaluation.texture_check`, :mod:`~casestudy.evaluation.unseen_check`,
-  :mod:`~casestudy.evaluation.unseen_scores`, :mod:`~casestudy.evaluation.quality_check`  checks on
+* :mod:`~casestudy.evaluation.texture_check`, :mod:`~casestudy.evaluation.unseen.check`,
+  :mod:`~casestudy.evaluation.unseen.scores`, :mod:`~casestudy.evaluation.quality_check`  checks on
   photos and noise no method was tuned or trained on
 """

@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +51,7 @@ from casestudy.evaluation.methods import (
 )  # fmt: skip
 from casestudy.evaluation.report import META_COLUMNS, PARAMETERS_COLUMN, ROW_COLUMNS, SUMMARY_COLUMNS
 from casestudy.filters import FILTERS
-from casestudy.metrics import MetricInputError, psnr, ssim
+from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs
 from casestudy.models.registry import MODELS, network_names
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
@@ -110,52 +109,30 @@ def evaluate(
     context = context or EvalContext()
     ready = [METHODS[name].prepare(context) for name in names]
 
-    records: list[dict[str, Any]] = []
-    warmed: set[str] = set()
-    images = iter_pairs(rows)
-    if progress:
-        from tqdm.auto import tqdm
+    megapixels: dict[str, float] = {}
 
-        images = tqdm(images, total=len(rows), desc=f"evaluating {len(ready)} method(s)")
-    for row, noisy, clean in images:
-        megapixels = noisy.shape[0] * noisy.shape[1] / 1e6
-        meta = {column: getattr(row, column) for column in META_COLUMNS}
-        if split == "all":  # the rows say what was scored: the whole folder, whatever split a pair belongs to
-            meta["split"] = "all"
-        for method in ready:
-            if method.name not in warmed:
-                method(noisy.copy())  # warm-up, untimed
-                warmed.add(method.name)
-            start = time.perf_counter()
-            denoised = method(noisy.copy())
-            seconds = time.perf_counter() - start
-            score_psnr, score_ssim = _score(method.name, row.instance, clean, denoised)
-            records.append(
-                {
-                    **meta,
-                    "method": method.name,
-                    "psnr": score_psnr,
-                    "ssim": score_ssim,
-                    "seconds": seconds,
-                    "megapixels": megapixels,
-                    "s_per_mp": seconds / megapixels,
-                }
-            )
+    def pairs() -> Iterator[Pair]:
+        images = iter_pairs(rows)
+        if progress:
+            from tqdm.auto import tqdm
+
+            images = tqdm(images, total=len(rows), desc=f"evaluating {len(ready)} method(s)")
+        for row, noisy, clean in images:
+            meta = {column: getattr(row, column) for column in META_COLUMNS}
+            if split == "all":  # the rows say what was scored: the whole folder, whatever split a pair belongs to
+                meta["split"] = "all"
+            megapixels[row.instance] = noisy.shape[0] * noisy.shape[1] / 1e6
+            yield Pair(meta, noisy, clean, label=row.instance)
+
+    runners = {method.name: on_noisy(method) for method in ready}
+    records = [{**record, "megapixels": megapixels[record["instance"]],
+                "s_per_mp": record["seconds"] / megapixels[record["instance"]]}
+               for record in score_pairs(pairs(), runners, metrics=("psnr", "ssim"), timed=True)]  # fmt: skip
     result = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
     counts = {method.name: method.parameters for method in ready}
     if any(count is not None for count in counts.values()):
         result[PARAMETERS_COLUMN] = result["method"].map(counts).astype("Int64")
     return result
-
-
-def _score(method: str, instance: str, clean: np.ndarray, denoised: np.ndarray) -> tuple[float, float]:
-    """PSNR and SSIM of one output, with errors that name the method and the image."""
-    if np.shape(denoised) != clean.shape:
-        raise ValueError(f"method {method!r} returned shape {np.shape(denoised)} for {instance} ({clean.shape} in)")
-    try:
-        return psnr(clean, denoised), ssim(clean, denoised)
-    except MetricInputError as error:
-        raise MetricInputError(f"method {method!r} on {instance}: {error}") from None
 
 
 def summarize(rows: pd.DataFrame, methods: Sequence[str] | None = None) -> pd.DataFrame:

@@ -1,29 +1,39 @@
-"""The denoisers an evaluation can run, by name: the noisy input, every classical filter, every network.
+"""The denoisers of the project, by name: the noisy input, every classical filter, every network.
 
-A :class:`Method` has a name, a label, a ``prepare(context)`` hook that returns a
-ready-to-run method (tuned settings filled in, weights loaded: never timed), and is
-called as ``method(noisy) -> denoised``. :data:`METHODS` holds ``noisy``, every filter
+The one way from a name to a ready denoiser, for ``casestudy evaluate``, ``casestudy denoise``,
+the app and the notebooks. A :class:`Method` has a name, a label, a ``prepare(context)`` hook
+that returns a ready-to-run method (tuned settings filled in, weights loaded: never timed), and
+is called as ``method(noisy) -> denoised`` on a whole image; :meth:`Method.run` denoises a photo
+of any size (a network tile by tile, so memory stays bounded, reporting each tile) and
+:attr:`Method.description` says what was loaded. :data:`METHODS` holds ``noisy``, every filter
 of :data:`casestudy.filters.FILTERS` and every network of :data:`casestudy.models.MODELS`
-(those registered later too); :func:`casestudy.evaluation.evaluate.evaluate` scores them.
+(those registered later too); :func:`prepare_method` readies one from a weights file and a
+file of tuned filter settings, as the command line and the app get them.
 Introduced in ``04_classical_filters.ipynb``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from casestudy.filters import FILTERS, FilterSpec
+from casestudy.inference.tiling import DEFAULT_BATCH, DEFAULT_OVERLAP, DEFAULT_TILE
 from casestudy.models.registry import on_register
 from casestudy.registry import Registry
 
 
 class UnknownMethodError(ValueError):
     """A method name that is not registered; the message lists the registered ones."""
+
+
+#: ``on_progress(done, total)``: called as a photo is denoised (tiles done of the photo's tiles).
+Progress = Callable[[int, int], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +76,38 @@ class Method:
         """Trainable size of a prepared method (a network's parameter count); ``None`` for methods without."""
         return None
 
+    @property
+    def description(self) -> str:
+        """One line on what a prepared method runs with (its settings or its weights)."""
+        return self.label
+
+    def tiles(self, height: int, width: int, tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP) -> int:
+        """How many steps :meth:`run` takes on a ``height x width`` photo (1: the whole photo at once)."""
+        return 1
+
+    def run(
+        self,
+        pixels: np.ndarray,
+        *,
+        tile: int = DEFAULT_TILE,
+        overlap: int = DEFAULT_OVERLAP,
+        batch_size: int = DEFAULT_BATCH,
+        on_progress: Progress | None = None,
+    ) -> np.ndarray:
+        """Denoise a photo of any size, calling ``on_progress(done, total)`` as it goes.
+
+        A filter sees the whole photo and reports ``(1, 1)`` when done; a network runs tile by tile
+        (``tile``, ``overlap``, ``batch_size`` tiles at a time), reporting ``(0, total)`` first and then
+        after every batch.
+        """
+        return self._run_photo(pixels, tile, overlap, batch_size, on_progress or (lambda done, total: None))
+
+    def _run_photo(self, pixels: np.ndarray, tile: int, overlap: int, batch_size: int, report: Progress) -> np.ndarray:
+        """:meth:`run` with its options resolved: the whole photo at once."""
+        result = self(pixels)
+        report(1, 1)
+        return result
+
 
 @dataclasses.dataclass(frozen=True)
 class NoisyInput(Method):
@@ -84,9 +126,14 @@ class FilterMethod(Method):
 
     spec: FilterSpec
     params: Mapping[str, Any] | None = None
+    settings: str = "default settings"
 
     def prepare(self, context: EvalContext) -> FilterMethod:
         return dataclasses.replace(self, params=self.spec.params(**dict(context.params.get(self.name, {}))))
+
+    @property
+    def description(self) -> str:
+        return f"{self.label}: {self.settings}"
 
     def __call__(self, noisy: np.ndarray) -> np.ndarray:
         return self.spec(noisy, **dict(self.params or {}))
@@ -133,6 +180,43 @@ class NetworkMethod(Method):
     def parameters(self) -> int | None:
         return None if self.model is None else int(self.model.count_params())
 
+    @property
+    def description(self) -> str:
+        return f"{self.label}: weights {Path(str(self.source)).name}, loaded in Keras safe mode"
+
+    def _geometry(self, tile: int, overlap: int) -> tuple[int, int]:
+        from casestudy.inference.tiling import tile_geometry
+        from casestudy.models import get_model_spec
+
+        return tile_geometry(tile, overlap, get_model_spec(self.name).multiple)
+
+    def tiles(self, height: int, width: int, tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP) -> int:
+        from casestudy.inference.tiling import plan_tiles
+
+        return len(plan_tiles(height, width, *self._geometry(tile, overlap)))
+
+    def _run_photo(self, pixels: np.ndarray, tile: int, overlap: int, batch_size: int, report: Progress) -> np.ndarray:
+        """Tile by tile (:func:`casestudy.inference.tiling.denoise_tiled`), reporting after every batch of tiles."""
+        from casestudy.inference.network import denoise_batch
+        from casestudy.inference.tiling import denoise_tiled
+        from casestudy.models import get_model_spec
+
+        if self.model is None:
+            raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
+        total = self.tiles(pixels.shape[0], pixels.shape[1], tile, overlap)
+        done = 0
+        report(0, total)
+
+        def batch(stack: np.ndarray) -> np.ndarray:
+            nonlocal done
+            restored = denoise_batch(self.model, stack)
+            done += len(stack)
+            report(done, total)
+            return restored
+
+        return denoise_tiled(batch, pixels, tile_size=tile, overlap=overlap, multiple=get_model_spec(self.name).multiple,
+                             batch_size=batch_size)  # fmt: skip
+
 
 #: Every method :func:`evaluate` knows, by name, in the order tables list them.
 METHODS: Registry[Method] = Registry("method", UnknownMethodError)
@@ -164,6 +248,34 @@ def parse_methods(text: str | Sequence[str] | None) -> list[str]:
     if unknown:
         raise UnknownMethodError(f"unknown method(s) {', '.join(map(repr, unknown))}; known methods: {', '.join(METHODS)}")
     return names
+
+
+def prepare_method(
+    name: str, *, weights: str | os.PathLike | None = None, params_file: str | os.PathLike | None = None
+) -> Method:
+    """Method ``name`` ready to run, as ``casestudy denoise`` and the app load it.
+
+    Args:
+        weights: a network's ``.keras`` file or a folder holding ``<name>.keras`` (default: the
+            shipped ``weights/``); ignored for the other methods.
+        params_file: a filter's tuned settings (:func:`casestudy.evaluation.tuning.save_filter_params`);
+            the filter's defaults when it holds none for ``name`` or is ``None``.
+
+    Raises:
+        UnknownMethodError: an unregistered name.
+        casestudy.models.ModelLoadError: a network without loadable weights, or whose file holds another network.
+    """
+    method = METHODS[name]
+    if isinstance(method, NetworkMethod):
+        return method.prepare(EvalContext(weights={name: Path(weights)} if weights is not None else {}))
+    if isinstance(method, FilterMethod) and params_file is not None:
+        from casestudy.evaluation.tuning import saved_filter_params
+
+        saved = saved_filter_params(name, params_file)
+        file = Path(params_file).name
+        settings = f"settings tuned in {file}" if saved is not None else f"default settings (none tuned in {file})"
+        return dataclasses.replace(method.prepare(EvalContext(params={name: saved or {}})), settings=settings)
+    return method.prepare(EvalContext())
 
 
 register_method(NoisyInput())

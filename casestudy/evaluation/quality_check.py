@@ -7,11 +7,11 @@ truth** (the true noise level or spectrum: a reference no blind denoiser can hav
 
 * ``white``: white Gaussian noise of sigma 5, 15, 25 and 50 (of 255) on centre crops of the
   unseen-noise check's clean images, the textbook benchmark;
-* ``unseen``: the unseen-noise check itself (:mod:`casestudy.evaluation.unseen`: Poisson-Gaussian
+* ``unseen``: the unseen-noise check itself (:mod:`casestudy.evaluation.unseen.build`: Poisson-Gaussian
   noise in linear light, spatially and cross-channel correlated, three levels);
 * ``clean``: a clean image in. A denoiser should give it back: its PSNR against the input,
   and the largest mean shift of tone over an image's dark pixels (clean grey level below
-  :data:`DARK_LEVEL`), in 8-bit levels, which is what a network taught to undo the dark-area
+  :data:`casestudy.evaluation.scoring.DARK_LEVEL`), in 8-bit levels, which is what a network taught to undo the dark-area
   brightening of clipped camera noise would do wrongly to a clean photo.
 
 :func:`quality_rows` returns one row per image, check, condition and method;
@@ -23,28 +23,25 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from casestudy.config import Profile
+from casestudy.evaluation.scoring import Pair, Runner, on_noisy, score_pairs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 #: The white-noise levels, in 8-bit levels.
 WHITE_SIGMAS = (5, 15, 25, 50)
-#: Pixels whose clean grey level is below this (in [0, 1]) are the dark areas of the clean check.
-DARK_LEVEL = 0.15
 #: The filters run blind and given the truth.
 CLASSICAL = ("nlm", "bm3d")
 NOISY = "noisy"
 ROW_COLUMNS = ("check", "condition", "image", "method", "psnr", "dark_shift")
 
 Denoiser = Callable[[np.ndarray], np.ndarray]
-#: A method's output, computed only when it is scored (not at all when an earlier row is reused).
-Denoised = Callable[[], np.ndarray]
 
 
 def blind_filters(profile: Profile, tune: bool = True) -> dict[str, Denoiser]:
@@ -88,11 +85,11 @@ def network_denoisers(networks: Mapping[str, Any]) -> dict[str, Denoiser]:
 
 def check_images(profile: Profile, long_side: int, max_images: int | None = None) -> list[tuple[str, np.ndarray]]:
     """The unseen-noise check's clean images (its held-out photos, then the test scenes), long side ``long_side``."""
-    from casestudy.evaluation import unseen
+    from casestudy.evaluation.unseen.build import check_sources, resize_long_side
 
-    sources = unseen.check_sources(profile.seed, data_dir=profile.simulated_dir)
+    sources = check_sources(profile.seed, data_dir=profile.simulated_dir)
     sources = sources if max_images is None else sources[:max_images]
-    return [(source["name"], unseen.resize_long_side(source["load"](), long_side)) for source in sources]
+    return [(source["name"], resize_long_side(source["load"](), long_side)) for source in sources]
 
 
 def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
@@ -100,15 +97,6 @@ def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
     height, width = image.shape[:2]
     top, left = max((height - size) // 2, 0), max((width - size) // 2, 0)
     return image[top : top + size, left : left + size]
-
-
-def dark_shift(clean: np.ndarray, output: np.ndarray, dark_level: float = DARK_LEVEL) -> float:
-    """Mean of ``output - clean`` over the pixels whose clean grey level is below ``dark_level``, in 8-bit levels
-    (``nan`` without such pixels). Negative: the output is darker than the input there."""
-    mask = clean.mean(axis=-1) < dark_level
-    if not mask.any():
-        return float("nan")
-    return float((output[mask] - clean[mask]).mean() * 255.0)
 
 
 def quality_rows(
@@ -144,73 +132,66 @@ def quality_rows(
     """
     import pandas as pd
 
-    from casestudy.metrics import psnr
-
     unknown = sorted(set(checks) - {"white", "unseen", "clean"})
     if unknown:
         raise ValueError(f"unknown check(s) {unknown}; choose among white, unseen, clean")
-    denoisers = network_denoisers(networks)
-    blind = dict(blind_filters(profile) if blind is None else blind)
-    rows: list[dict[str, Any]] = []
-    known: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    blind_runners = {method: on_noisy(run) for method, run in
+                     (*dict(blind_filters(profile) if blind is None else blind).items(),
+                      *network_denoisers(networks).items())}  # fmt: skip
+    known = None
     if reuse is not None:
-        for row in reuse.to_dict("records"):
-            if row["method"] not in networks:
-                known[(row["check"], row["condition"], row["image"], row["method"])] = row
+        known = {(row["check"], row["condition"], row["image"], row["method"]): row
+                 for row in reuse.to_dict("records") if row["method"] not in networks}  # fmt: skip
+    rows: list[dict[str, Any]] = []
 
-    def score(check: str, condition: str, image: str, clean: np.ndarray, outputs: Mapping[str, Denoised]) -> None:
-        for method, output in outputs.items():
-            row = known.get((check, condition, image, method))
-            if row is None:
-                result = output()
-                row = {"check": check, "condition": condition, "image": image, "method": method,
-                       "psnr": psnr(clean, result), "dark_shift": dark_shift(clean, result)}  # fmt: skip
-            rows.append(dict(row))
-            if on_row is not None:
-                on_row(row)
+    def score(pairs: Iterable[Pair], runners: Mapping[str, Runner]) -> None:
+        rows.extend(score_pairs(pairs, runners, metrics=("psnr", "dark_shift"), known=known, on_row=on_row))
 
     images = check_images(profile, long_side, max_images) if {"white", "clean"} & set(checks) else []
     if "white" in checks:
-        from casestudy.evaluation.unseen_check import nlm_true_sigma
+        from casestudy.evaluation.unseen.check import nlm_true_sigma
 
-        for index, (name, image) in enumerate(images):
-            clean = centre_crop(image, crop)
-            for sigma in WHITE_SIGMAS:
-                rng = np.random.default_rng((seed, index, sigma))
-                noisy = np.clip(clean + rng.normal(0.0, sigma / 255.0, clean.shape), 0, 1).astype(np.float32)
-                outputs = {NOISY: lambda noisy=noisy: noisy,
-                           "nlm (true)": functools.partial(nlm_true_sigma, noisy, sigma / 255.0),
-                           "bm3d (true)": functools.partial(bm3d_true_sigma, noisy, sigma / 255.0)}  # fmt: skip
-                outputs |= {method: functools.partial(run, noisy) for method, run in (blind | denoisers).items()}
-                score("white", f"sigma {sigma}", name, clean, outputs)
+        true_noise = {NOISY: lambda pair: pair.noisy,
+                      "nlm (true)": lambda pair: nlm_true_sigma(pair.noisy, pair.sigma),
+                      "bm3d (true)": lambda pair: bm3d_true_sigma(pair.noisy, pair.sigma)}  # fmt: skip
+        score(_white_pairs(images, crop, seed), true_noise | blind_runners)
     if "unseen" in checks:
         rows_before = len(rows)
-        _unseen_rows(profile, long_side, max_images, blind, denoisers, score)
+        _unseen_rows(profile, long_side, max_images, blind_runners, score)
         if len(rows) == rows_before:
             raise ValueError("the unseen-noise check has no pairs")
     if "clean" in checks:
-        for name, image in images:
-            score("clean", "clean in", name, image,
-                  {method: functools.partial(run, image) for method, run in (blind | denoisers).items()})
+        score((Pair({"check": "clean", "condition": "clean in", "image": name}, image, image) for name, image in images),
+              blind_runners)
     return pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
 
 
-def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind: Mapping[str, Denoiser],
-                 denoisers: Mapping[str, Denoiser], score: Callable[..., None]) -> None:  # fmt: skip
+def _white_pairs(images: Sequence[tuple[str, np.ndarray]], crop: int, seed: int) -> Iterator[Pair]:
+    """White Gaussian noise of each of :data:`WHITE_SIGMAS` on each image's centre crop, seeded by ``(seed, image, sigma)``."""
+    for index, (name, image) in enumerate(images):
+        clean = centre_crop(image, crop)
+        for sigma in WHITE_SIGMAS:
+            rng = np.random.default_rng((seed, index, sigma))
+            noisy = np.clip(clean + rng.normal(0.0, sigma / 255.0, clean.shape), 0, 1).astype(np.float32)
+            yield Pair({"check": "white", "condition": f"sigma {sigma}", "image": name}, noisy, clean,
+                       noise_sigma=sigma / 255.0)  # fmt: skip
+
+
+def _unseen_rows(profile: Profile, long_side: int, max_images: int | None, blind: Mapping[str, Runner],
+                 score: Callable[[Iterable[Pair], Mapping[str, Runner]], None]) -> None:  # fmt: skip
     from casestudy.data.pairs import iter_pairs
-    from casestudy.evaluation.unseen_check import (
+    from casestudy.evaluation.unseen.check import (
         bm3d_true_psd, check_pairs, ensure_check, nlm_true_sigma, noise_autocorrelation,
     )  # fmt: skip
 
     folder, record = ensure_check(profile, long_side)
     autocorrelation = noise_autocorrelation(record)
-    for row, noisy, clean in iter_pairs(check_pairs(folder, record, max_images)):
-        sigma = float(np.std(noisy - clean))
-        outputs = {NOISY: lambda noisy=noisy: noisy,
-                   "nlm (true)": functools.partial(nlm_true_sigma, noisy, sigma),
-                   "bm3d (true)": functools.partial(bm3d_true_psd, noisy, sigma, autocorrelation)}  # fmt: skip
-        outputs |= {method: functools.partial(run, noisy) for method, run in (*blind.items(), *denoisers.items())}
-        score("unseen", row.level, row.image, clean, outputs)
+    true_noise = {NOISY: lambda pair: pair.noisy,
+                  "nlm (true)": lambda pair: nlm_true_sigma(pair.noisy, pair.sigma),
+                  "bm3d (true)": lambda pair: bm3d_true_psd(pair.noisy, pair.sigma, autocorrelation)}  # fmt: skip
+    pairs = (Pair({"check": "unseen", "condition": row.level, "image": row.image}, noisy, clean)
+             for row, noisy, clean in iter_pairs(check_pairs(folder, record, max_images)))  # fmt: skip
+    score(pairs, true_noise | dict(blind))
 
 
 def quality_table(rows: pd.DataFrame, spread: bool = True) -> pd.DataFrame:
@@ -234,7 +215,7 @@ def quality_table(rows: pd.DataFrame, spread: bool = True) -> pd.DataFrame:
         of_check = rows[rows["check"] == check]
         names = [condition for c, condition in conditions if c == check]
         if check == "unseen":
-            from casestudy.evaluation.unseen_check import level_order
+            from casestudy.evaluation.unseen.check import level_order
 
             names = level_order(names)
         groups = [(condition, of_check[of_check["condition"] == condition]) for condition in names]

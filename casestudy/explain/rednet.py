@@ -15,7 +15,7 @@ rather than restating it, so the tables and the diagram follow the code:
 * :func:`without_shortcuts` rewires the same layers (the same weights) with some
   additions cut, so the notebook can show what the skip connections carry;
 * :func:`unseen_check_rows` scores a network on the unseen-noise check
-  (:mod:`casestudy.evaluation.unseen`) beside the noisy input and Non-Local Means given
+  (:mod:`casestudy.evaluation.unseen.build`) beside the noisy input and Non-Local Means given
   the true noise level, the comparison the weights' card is judged by.
 """
 
@@ -325,7 +325,7 @@ def unseen_check_rows(
 ) -> pd.DataFrame:
     """PSNR (dB) on the unseen-noise check of the noisy input, NLM given the true noise level, and ``model``.
 
-    ``check_dir`` is a folder built by :func:`casestudy.evaluation.unseen.build_unseen_check`
+    ``check_dir`` is a folder built by :func:`casestudy.evaluation.unseen.build.build_unseen_check`
     (``casestudy data unseen``). NLM gets what a blind denoiser never has: its h is
     0.8 times the true spread of ``noisy - clean`` (patch 5, distance 6), the rule
     of ``casestudy check``. ``max_images`` keeps the first pairs in name order
@@ -335,28 +335,24 @@ def unseen_check_rows(
     Raises:
         FileNotFoundError: ``check_dir`` holds no check (the message says how to build one).
     """
-    import pandas as pd
-    from skimage.restoration import denoise_nl_means
+    import functools
 
-    from casestudy.evaluation.unseen import RECORD_FILE
-    from casestudy.io import read_image
-    from casestudy.metrics import psnr
+    from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs, wide_table
+    from casestudy.evaluation.unseen.build import RECORD_FILE
+    from casestudy.evaluation.unseen.check import nlm_true_sigma
     from casestudy.inference.network import denoise_image
+    from casestudy.io import read_image
 
     root = Path(check_dir)
     if not (root / RECORD_FILE).is_file():
         raise FileNotFoundError(f"{root}: no unseen-noise check ({RECORD_FILE} missing); build it with "
                                 "`casestudy data unseen`")
     files = sorted(path.name for path in (root / "noisy").glob("*.png"))[:max_images]
-    rows = []
-    for name in files:
-        noisy, clean = read_image(root / "noisy" / name), read_image(root / "clean" / name)
-        sigma = float(np.std(noisy - clean))
-        nlm = denoise_nl_means(noisy, h=0.8 * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True,
-                               channel_axis=-1).clip(0, 1).astype(np.float32)
-        rows.append({"file": name, "level": Path(name).stem.rsplit("_", 1)[-1], "noisy": psnr(clean, noisy),
-                     "nlm": psnr(clean, nlm), model.name: psnr(clean, denoise_image(model, noisy))})
-    return pd.DataFrame(rows)
+    pairs = (Pair({"file": name, "level": Path(name).stem.rsplit("_", 1)[-1]},
+                  read_image(root / "noisy" / name), read_image(root / "clean" / name)) for name in files)  # fmt: skip
+    runners = {"noisy": lambda pair: pair.noisy, "nlm": lambda pair: nlm_true_sigma(pair.noisy, pair.sigma),
+               model.name: on_noisy(functools.partial(denoise_image, model))}  # fmt: skip
+    return wide_table(score_pairs(pairs, runners), ["file", "level"])
 
 
 # --------------------------------------------------------------------------- training with and without skips

@@ -16,7 +16,8 @@ writes the result in the format of OUTPUT's suffix:
 * the networks run tile by tile (:mod:`casestudy.inference.tiling`), so memory stays
   bounded whatever the photo's size, with a progress bar over the tiles of a
   photo larger than one tile; the classical filters see the whole photo and
-  use the settings tuned on the simulated data set when ``reports/`` has them;
+  use the settings tuned on the simulated data set when ``reports/`` has them
+  (both are readied by :func:`casestudy.evaluation.methods.prepare_method`);
 * a folder in gives a folder out (same file names);
 * files are written atomically and never over their input.
 
@@ -35,15 +36,17 @@ import os
 import struct
 import sys
 import zlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
 from casestudy import io
 from casestudy.inference.tiling import DEFAULT_BATCH, DEFAULT_OVERLAP, DEFAULT_TILE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from casestudy.evaluation.methods import Method
 
 #: Output format by file suffix (lower case).
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -263,54 +266,6 @@ def write_photo(path: str | os.PathLike, pixels: np.ndarray, photo: Photo) -> No
         handle.write(data)
 
 
-# --------------------------------------------------------------------------- the denoisers
-
-
-Denoiser = Callable[[np.ndarray, bool], np.ndarray]
-
-
-def network_denoiser(
-    method: str,
-    weights: str | os.PathLike | None = None,
-    tile: int = DEFAULT_TILE,
-    overlap: int = DEFAULT_OVERLAP,
-    batch_size: int = DEFAULT_BATCH,
-) -> tuple[Denoiser, str]:
-    """``(denoise(pixels, progress), description)`` for network ``method`` with its weights, run in tiles.
-
-    Raises:
-        casestudy.models.ModelLoadError: no weights, an unreadable file, or a file holding another network.
-    """
-    from casestudy.inference.tiling import denoise_tiled_model, tile_geometry
-    from casestudy.models import get_model_spec, load_network
-
-    tile_geometry(tile, overlap, get_model_spec(method).multiple)  # bad geometry fails before loading
-    model, file = load_network(method, weights)
-
-    def denoise(pixels: np.ndarray, progress: bool) -> np.ndarray:
-        return denoise_tiled_model(model, pixels, tile, overlap, batch_size, progress=progress)
-
-    return denoise, f"{method}: weights {file}, tiles of {tile} px overlapping by {overlap}"
-
-
-def classical_denoiser(method: str, params_file: str | os.PathLike) -> tuple[Denoiser, str]:
-    """``(denoise(pixels, progress), description)`` for filter ``method``: tuned settings if saved, else defaults."""
-    from casestudy.evaluation.tuning import saved_filter_params
-    from casestudy.filters import apply_filter
-
-    saved = saved_filter_params(method, params_file)
-    params = saved or {}
-    if saved is not None:
-        source = f"tuned settings from {params_file}"
-    else:
-        source = f"default settings (none tuned in {params_file})"
-
-    def denoise(pixels: np.ndarray, progress: bool) -> np.ndarray:
-        return apply_filter(method, pixels, **params)
-
-    return denoise, f"{method}: {source}"
-
-
 # --------------------------------------------------------------------------- the jobs
 
 
@@ -362,12 +317,27 @@ def plan_jobs(source: str | os.PathLike, target: str | os.PathLike) -> list[tupl
     return jobs
 
 
-def denoise_file(source: Path, target: Path, denoise: Denoiser, tile: int) -> None:
-    """Read, denoise and write one photo (a progress bar if it spans more than one tile)."""
+def denoise_file(
+    source: Path, target: Path, method: Method, tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP,
+    batch_size: int = DEFAULT_BATCH,
+) -> None:  # fmt: skip
+    """Read, denoise (:meth:`casestudy.evaluation.methods.Method.run`) and write one photo, with a progress bar
+    on a terminal when the photo spans more than one tile."""
     photo = read_photo(source)
     height, width = photo.pixels.shape[:2]
-    progress = max(height, width) > tile and sys.stderr.isatty()
-    write_photo(target, denoise(photo.pixels, progress), photo)
+    total = method.tiles(height, width, tile, overlap)
+    bar = None
+    if total > 1 and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc=source.name, unit="tile", leave=False)
+    on_progress = None if bar is None else (lambda done, _total: bar.update(done - bar.n))
+    try:
+        pixels = method.run(photo.pixels, tile=tile, overlap=overlap, batch_size=batch_size, on_progress=on_progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    write_photo(target, pixels, photo)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -395,19 +365,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``casestudy denoise``; 0 on success, 2 with a one-line error on bad input."""
     from casestudy.config import get_profile
-    from casestudy.models import MODELS, ModelLoadError
+    from casestudy.evaluation.methods import prepare_method
     from casestudy.evaluation.tuning import filter_params_path
+    from casestudy.inference.tiling import tile_geometry
+    from casestudy.models import MODELS, ModelLoadError, get_model_spec
 
     try:
         jobs = plan_jobs(args.input, args.output)
         if args.method in MODELS:
-            denoise, description = network_denoiser(args.method, args.weights, args.tile, args.overlap, args.batch)
-        else:
-            params = args.params or filter_params_path(get_profile(getattr(args, "profile", None)).simulated_dir)
-            denoise, description = classical_denoiser(args.method, params)
-        print(description)
+            tile_geometry(args.tile, args.overlap, get_model_spec(args.method).multiple)  # fails before loading
+        params = args.params or filter_params_path(get_profile(getattr(args, "profile", None)).simulated_dir)
+        method = prepare_method(args.method, weights=args.weights, params_file=params)
+        print(method.description + (f", tiles of {args.tile} px overlapping by {args.overlap}"
+                                    if args.method in MODELS else ""))  # fmt: skip
         for source, target in jobs:
-            denoise_file(source, target, denoise, args.tile)
+            denoise_file(source, target, method, args.tile, args.overlap, args.batch)
             print(f"{source} -> {target}")
     except (DenoiseError, io.ImageError, ModelLoadError, ValueError, FileNotFoundError) as error:
         print(f"casestudy denoise: error: {error}", file=sys.stderr)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from casestudy import __version__
 from casestudy.config import Profile, get_profile, project_root, resolve_data_dir
+from casestudy.training.run_config import DISTRIBUTE, LOSSES, TrainConfig, add_arguments  # noqa: F401 - the CLI's parser
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -48,11 +49,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Epochs per run in each profile; steps per epoch = the profile's ``train_steps`` / epochs.
 EPOCHS = {"smoke": 2, "laptop": 10, "gpu": 50}
-#: Loss names accepted by :func:`train`, and the Keras losses they stand for.
-LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error"}
-DISTRIBUTE = ("auto", "none", "mirrored")
-#: What each epoch is scored on (see :func:`train`'s ``validation``).
-VALIDATIONS = ("split", "photos")
 CONFIG_FILE = "config.json"
 CONFIG_FORMAT = "casestudy-train-config"
 #: Config entries that may differ between a run and its resumption (they do not change what is computed).
@@ -235,98 +231,64 @@ def choose_strategy(distribute: str, profile: Profile) -> Any:
 
 
 def train(
-    model_name: str,
+    config: TrainConfig | str,
     profile: Profile | str | None = None,
     data_dir: str | os.PathLike | None = None,
     run_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
     steps_per_epoch: int | None = None,
     *,
-    width: int | None = None,
-    precision: str = "auto",
-    loss: str = "mse",
-    learning_rate: float = 1e-3,
-    warmup_steps: int | None = None,
-    final_lr_fraction: float = 0.01,
-    clipnorm: float | None = 1.0,
-    batch_size: int | None = None,
-    patch_size: int | None = None,
-    seed: int | None = None,
-    patience: int | None = 5,
-    checkpoint_minutes: float | None = 5.0,
-    checkpoint_steps: int | None = None,
-    resume: bool = True,
-    deterministic: bool = False,
-    distribute: str = "auto",
-    tensorboard: bool = False,
     verbose: int = 1,
     callbacks: Sequence[Any] = (),
-    generic_fraction: float = 0.0,
-    workers: int | None = None,
-    init_weights: str | os.PathLike | None = None,
-    generic_scale_min: float = 1.0,
-    generic_camera: float | None = None,
-    validation: str = "split",
-    generic_photos: str | os.PathLike | None = None,
+    **settings: Any,
 ) -> TrainResult:
-    """Train ``model_name`` (resuming its run folder if it holds a checkpoint) and return the result.
+    """Train a network (resuming its run folder if it holds a checkpoint) and return the result.
+
+    ``train(TrainConfig(...))`` runs a config; ``train("rednet", profile, epochs=3, loss="l1")`` is the
+    same as ``train(TrainConfig.of("rednet", profile=profile, epochs=3, loss="l1"))``: the keywords are
+    :class:`casestudy.training.run_config.TrainConfig`'s settings (``generic_camera`` too), each
+    described there and by ``casestudy train --help``. Of note:
+
+    * the profile sets the width, patch and batch size and the number of steps; the data set defaults
+      to ``$CASESTUDY_DATA``, else the profile's simulated set (built if missing); the run folder to
+      ``runs/<model>-<profile>``;
+    * ``validation="photos"`` scores each epoch on held-out photographs with white and generic noise
+      (:func:`casestudy.training.photo_patches.photo_validation_pairs`), the training recipe's yardstick;
+    * ``generic_fraction`` of the patches get a generic degradation (:attr:`TrainConfig.degradations`)
+      instead of the data set's own noise; ``resume=False`` starts the run folder over.
 
     Args:
-        model_name: a registered network (``"rednet"``, ``"mwcnn"``, ``"pridnet"``).
-        profile: sets the width, patch and batch size, and the number of steps (default: ``$CASESTUDY_PROFILE``, else laptop).
-        data_dir: the data set (default: ``$CASESTUDY_DATA``, else the profile's simulated set, built if missing).
-        run_dir: the run folder (default: ``runs/<model>-<profile>``).
-        epochs, steps_per_epoch: default :data:`EPOCHS` of the profile and its ``train_steps`` spread over them.
-        width: the network's width (default: the profile's).
-        precision: ``float32``, ``mixed_bfloat16``, ``mixed_float16`` (GPU) or ``auto`` (see
-            :mod:`casestudy.training.precision`).
-        loss: ``mse`` or ``l1``.
-        learning_rate, warmup_steps, final_lr_fraction: the schedule's peak, its linear warm-up
-            (default: 5 % of the steps, at most 1,000) and the fraction of the peak it decays to.
-        clipnorm: clip gradients to this global norm (``None``: no clipping).
-        batch_size: patches per step on each device (the global batch is this times the replicas).
-        patch_size, seed: default the profile's.
-        patience: stop after this many epochs without a better validation PSNR (``None``/0: never).
-        checkpoint_minutes, checkpoint_steps: how often to write ``last.keras`` besides each epoch's end.
-        resume: continue from the run folder's ``last.keras`` if there is one; ``False`` starts over there.
-        deterministic: switch on TensorFlow's op determinism (bit-identical reruns on one machine; slower).
-        distribute: ``auto`` (MirroredStrategy for the gpu profile on several GPUs), ``none`` or ``mirrored``.
-        tensorboard: also write TensorBoard logs to ``<run_dir>/tensorboard`` (if tensorboard is installed).
         verbose: 0 silent (for notebooks' checked cells), 1 a progress bar per epoch, 2 one line per epoch.
         callbacks: extra Keras callbacks (run after the engine's own).
-        generic_fraction: the share of training patches given a generic random degradation
-            instead of the data set's own noise (:func:`casestudy.training.patches.training_sampler`).
-        generic_scale_min: the generic patches' photos are shrunk by a random factor between
-            this and 1 (log-uniform) before a patch is cut: the same photos at smaller viewing
-            sizes, with finer texture per pixel (1: patches at the photos' own size).
-        generic_camera: the probability of the generic degradations' camera step (the
-            simulator's noise on a photo; default :data:`casestudy.noise.degrade.DEFAULT_CONFIG`'s).
-            Its noisy output is brighter than its target in the dark, as the simulated pairs are,
-            and a network trained on much of it darkens dark areas of other noise.
-        init_weights: a ``.keras`` file of the same network and width whose weights a new run
-            starts from (fine-tuning); recorded with its SHA-256 in ``config.json``.
-        validation: ``"split"`` scores each epoch on the data set's validation split; ``"photos"`` on
-            held-out photographs with white and generic noise at several levels
-            (:func:`casestudy.training.photo_patches.photo_validation_pairs`), the training recipe's yardstick.
-        generic_photos: a folder of clean photos for the generic patches (a pool folder gives its
-            ``train`` photos); default: the sharp photos behind a simulated set's training pairs.
-        workers: processes drawing patches when Keras runs on a backend other than TensorFlow
-            (JAX, say, on a GPU machine without TensorFlow; default: the CPU count less one).
 
     Raises:
         ValueError: an unknown model, loss or precision, an empty training split, no validation split.
         RunFolderError: the run folder holds a run with another configuration.
         TrainingDivergedError: the loss became NaN or infinite (the last good checkpoint stays).
     """
-    profile = profile if isinstance(profile, Profile) else get_profile(profile)
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
-    epochs = int(epochs or EPOCHS.get(profile.name, 10))
-    steps_per_epoch = int(steps_per_epoch or max(1, math.ceil(profile.train_steps / epochs)))
+    if not isinstance(config, TrainConfig):
+        config = TrainConfig.of(config, profile=profile, data_dir=data_dir, run_dir=run_dir, epochs=epochs,
+                                steps_per_epoch=steps_per_epoch, **settings)  # fmt: skip
+    elif settings or any(value is not None for value in (profile, data_dir, run_dir, epochs, steps_per_epoch)):
+        raise TypeError("pass either a TrainConfig or a network's name with its settings, not both")
+    return _run(config, verbose, callbacks)
+
+
+def _run(config: TrainConfig, verbose: int, callbacks: Sequence[Any]) -> TrainResult:  # noqa: C901 - one run, start to end
+    """:func:`train` for one config: its settings are read once here, resolved against the profile, recorded."""
+    model_name, data_dir, run_dir, width, precision = config.model, config.data_dir, config.run_dir, config.width, config.precision
+    loss, learning_rate, warmup_steps = config.loss, config.learning_rate, config.warmup_steps
+    final_lr_fraction, clipnorm, batch_size, patch_size = config.final_lr_fraction, config.clipnorm, config.batch_size, config.patch_size
+    seed, patience, checkpoint_minutes, checkpoint_steps = config.seed, config.patience, config.checkpoint_minutes, config.checkpoint_steps
+    resume, deterministic, distribute, tensorboard = config.resume, config.deterministic, config.distribute, config.tensorboard
+    generic_fraction, workers, init_weights = config.generic_fraction, config.workers, config.init_weights
+    generic_scale_min, validation, generic_photos = config.generic_scale_min, config.validation, config.generic_photos
+    degradations = config.degradations
+    profile = config.profile if isinstance(config.profile, Profile) else get_profile(config.profile)
+    epochs = int(config.epochs or EPOCHS.get(profile.name, 10))
+    steps_per_epoch = int(config.steps_per_epoch or max(1, math.ceil(profile.train_steps / epochs)))
     if epochs < 1 or steps_per_epoch < 1:
         raise ValueError(f"epochs and steps per epoch must be at least 1, got {epochs} and {steps_per_epoch}")
-    if validation not in VALIDATIONS:
-        raise ValueError(f"unknown validation {validation!r}; choose one of: {', '.join(VALIDATIONS)}")
     root, catalogue, train_pairs, val_pairs = _load_data(data_dir, profile)
     if validation == "photos":
         from casestudy.training.photo_patches import photo_validation_pairs
@@ -346,13 +308,6 @@ def train(
     from casestudy.training.precision import resolve_precision
 
     on_tensorflow = keras.backend.backend() == "tensorflow"
-    if not 0.0 <= generic_fraction <= 1.0:
-        raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
-    if not 0.0 < generic_scale_min <= 1.0:
-        raise ValueError(f"generic_scale_min must lie in (0, 1], got {generic_scale_min}")
-    from casestudy.noise.degrade import DEFAULT_CONFIG
-
-    degradations = DEFAULT_CONFIG if generic_camera is None else dataclasses.replace(DEFAULT_CONFIG, p_camera=generic_camera)
     if on_tensorflow:
         import tensorflow as tf
 
@@ -590,107 +545,11 @@ def _result(run_dir: Path, config: dict[str, Any], state: dict[str, Any], start_
 # --------------------------------------------------------------------------- command line
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``casestudy train``'s options to ``parser`` (``--profile`` is added by the caller)."""
-    parser.add_argument("model", metavar="MODEL", help="network to train: rednet, mwcnn or pridnet")
-    parser.add_argument("--data", metavar="DIR", help="data folder (default: $CASESTUDY_DATA, else the profile's simulated set)")
-    parser.add_argument("--run-dir", metavar="DIR", help="run folder (default: runs/<model>-<profile>)")
-    parser.add_argument("--epochs", type=int, metavar="N", help="epochs (default: the profile's)")
-    parser.add_argument("--steps-per-epoch", type=int, metavar="N", help="steps per epoch (default: the profile's)")
-    parser.add_argument("--width", type=int, metavar="N", help="network width (default: the profile's)")
-    parser.add_argument(
-        "--precision",
-        default="auto",
-        choices=("float32", "mixed_bfloat16", "mixed_float16", "auto"),
-        help="numeric precision (default: auto, the fastest one measured to cost at most 0.05 dB on this device)",
-    )
-    parser.add_argument("--loss", default="mse", choices=sorted(LOSSES), help="training loss (default: mse)")
-    parser.add_argument("--lr", type=float, default=1e-3, metavar="RATE", help="peak learning rate (default: 1e-3)")
-    parser.add_argument("--batch-size", type=int, metavar="N", help="patches per step and device (default: the profile's)")
-    parser.add_argument("--patch-size", type=int, metavar="PX",
-                        help="side of the training (and validation) patches in pixels (default: the profile's)")
-    parser.add_argument("--seed", type=int, help="seed of the weights and the patch stream (default: the profile's)")
-    parser.add_argument("--patience", type=int, default=5, metavar="N", help="early stopping after N epochs without gain (0: never)")
-    parser.add_argument(
-        "--checkpoint-minutes", type=float, default=5.0, metavar="M", help="write last.keras every M minutes (default: 5)"
-    )
-    parser.add_argument("--checkpoint-steps", type=int, metavar="K", help="also write last.keras every K steps")
-    parser.add_argument(
-        "--resume",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="continue the run folder's last checkpoint if any (default); --no-resume starts over",
-    )
-    parser.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (reproducible, slower)")
-    parser.add_argument("--distribute", default="auto", choices=DISTRIBUTE, help="tf.distribute strategy (default: auto)")
-    parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs (needs tensorboard)")
-    parser.add_argument(
-        "--generic", type=float, default=0.0, metavar="FRACTION",
-        help="share of training patches given a generic random degradation instead of the data set's noise (default 0)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--generic-scale", type=float, default=1.0, metavar="MIN",
-        help="shrink the generic patches' photos by a random factor in [MIN, 1] first: finer texture (default 1: never)",
-    )  # fmt: skip
-    from casestudy.noise.degrade import DEFAULT_CONFIG
-
-    parser.add_argument(
-        "--generic-camera", type=float, metavar="P",
-        help=f"probability of the simulated-camera step among the generic degradations (default {DEFAULT_CONFIG.p_camera})",
-    )  # fmt: skip
-    parser.add_argument(
-        "--generic-photos", metavar="DIR",
-        help="clean photos for the generic patches (data/photos: the pool's train photos; default: the simulated "
-        "set's source photos)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--validation", default="split", choices=VALIDATIONS,
-        help="score epochs on the data set's validation split (default) or on held-out photos with white and "
-        "generic noise (photos)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--workers", type=int, metavar="N", help="patch-drawing processes on non-TensorFlow Keras backends (JAX)"
-    )
-    parser.add_argument(
-        "--init-weights", metavar="FILE", help="start a new run from these weights (same network and width): fine-tuning"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
 def run_cli(args: argparse.Namespace) -> int:
     """``casestudy train``: train, then print where the checkpoints are; 1 on a diverged or refused run."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        result = train(
-            args.model,
-            profile=args.profile,
-            data_dir=args.data,
-            run_dir=args.run_dir,
-            epochs=args.epochs,
-            steps_per_epoch=args.steps_per_epoch,
-            width=args.width,
-            precision=args.precision,
-            loss=args.loss,
-            learning_rate=args.lr,
-            batch_size=args.batch_size,
-            patch_size=args.patch_size,
-            seed=args.seed,
-            patience=args.patience,
-            checkpoint_minutes=args.checkpoint_minutes,
-            checkpoint_steps=args.checkpoint_steps,
-            resume=args.resume,
-            deterministic=args.deterministic,
-            distribute=args.distribute,
-            tensorboard=args.tensorboard,
-            verbose=0 if args.quiet else 1,
-            generic_fraction=args.generic,
-            workers=args.workers,
-            init_weights=args.init_weights,
-            generic_scale_min=args.generic_scale,
-            generic_camera=args.generic_camera,
-            validation=args.validation,
-            generic_photos=args.generic_photos,
-        )
+        result = train(TrainConfig.from_arguments(args), verbose=0 if args.quiet else 1)
     except TrainingDivergedError as error:
         print(f"casestudy train: error: {error}", file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from casestudy.cli import main
-from casestudy.evaluation import unseen
+from casestudy.evaluation.unseen import build as unseen
 from casestudy.data.catalogue import load_catalogue
 from casestudy.noise.degrade import srgb_to_linear
 from casestudy.data.photos import pool_photos

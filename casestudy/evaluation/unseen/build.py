@@ -72,7 +72,7 @@ LEVELS: tuple[NoiseLevel, ...] = (
 def noise_kernel(sigma_px: float = KERNEL_SIGMA_PX, size: int = KERNEL_SIZE) -> np.ndarray:
     """The (size, size) isotropic Gaussian kernel, unit energy (filtering keeps the noise variance).
 
-    The defaults are the check's fixed kernel; :mod:`casestudy.evaluation.unseen_check` rebuilds
+    The defaults are the check's fixed kernel; :mod:`casestudy.evaluation.unseen.check` rebuilds
     it from the values a check's ``unseen.json`` records.
     """
     half = int(size) // 2

@@ -11,10 +11,9 @@ and the true noise PSD (the check's own kernel).
   its clean version (``casestudy check`` runs them on a whole check); :func:`unseen_noise_scores` scores
   them and any networks on one clean image at each of the check's noise levels,
   small enough for a notebook (``06_mwcnn.ipynb``).
-* :func:`score_check` scores a check with :func:`casestudy.evaluation.unseen_check.run_unseen_check` and
-  returns it as rows (one per image and method, :func:`rows_from_table`);
-  :func:`save_scores` and :func:`load_scores` keep them as CSV at :func:`scores_path`;
-  :func:`check_summary` gives the mean PSNR per level and :func:`network_margins` each
+* :func:`score_table` scores a check with :func:`casestudy.evaluation.unseen.check.run_unseen_check`
+  (one row per pair, one column per method, kept on disk by the check's own ``save_table``);
+  :func:`rows_from_table` turns it into rows (one per image and method); :func:`check_summary` gives the mean PSNR per level and :func:`network_margins` each
   network's margin over the better classical filter, the number the quality bar
   asks to be positive. :func:`notebook_scores` is what ``08_comparison.ipynb``
   calls: the profile's check (:data:`NOTEBOOK_LONG_SIDE`), built and scored when needed.
@@ -22,16 +21,18 @@ and the true noise PSD (the check's own kernel).
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from casestudy.evaluation.unseen_check import ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, level_order
-from casestudy.io import write_text
+from casestudy.evaluation.unseen.check import (
+    ALL_LEVELS, BM3D_COLUMN, NLM_COLUMN, level_order, load_table, results_file, save_table,
+)  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -49,8 +50,8 @@ def _check_pair(noisy: np.ndarray, clean: np.ndarray) -> float:
 
 
 def nlm_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
-    """Non-Local Means given the true noise level ``sigma = std(noisy - clean)``: :func:`casestudy.evaluation.unseen_check.nlm_true_sigma`."""
-    from casestudy.evaluation.unseen_check import nlm_true_sigma
+    """Non-Local Means given the true noise level ``sigma = std(noisy - clean)``: :func:`casestudy.evaluation.unseen.check.nlm_true_sigma`."""
+    from casestudy.evaluation.unseen.check import nlm_true_sigma
 
     return nlm_true_sigma(noisy, _check_pair(noisy, clean))
 
@@ -59,8 +60,8 @@ def bm3d_true_noise(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
     """BM3D given the true noise: its standard deviation and the PSD of the check's correlation kernel."""
     import scipy.signal
 
-    from casestudy.evaluation.unseen import noise_kernel
-    from casestudy.evaluation.unseen_check import bm3d_true_psd
+    from casestudy.evaluation.unseen.build import noise_kernel
+    from casestudy.evaluation.unseen.check import bm3d_true_psd
 
     sigma = _check_pair(noisy, clean)
     kernel = noise_kernel().astype(np.float64)
@@ -79,44 +80,47 @@ def unseen_noise_scores(
 ) -> pd.DataFrame:
     """PSNR of the noisy input, the true-noise baselines and each network on ``clean`` at every noise level.
 
-    The noise is the check's (:func:`casestudy.evaluation.unseen.add_unseen_noise`, quantised to
+    The noise is the check's (:func:`casestudy.evaluation.unseen.build.add_unseen_noise`, quantised to
     8 bits as the check's files are), drawn from ``default_rng([seed, level index])``.
     With ``long_side`` the image is first downscaled as the check downscales its photos
     (never enlarged), so a whole photo can be scored at a notebook's size.
 
     Returns:
-        One row per level (index ``level``, in :data:`casestudy.evaluation.unseen.LEVELS`
+        One row per level (index ``level``, in :data:`casestudy.evaluation.unseen.build.LEVELS`
         order) and one column per method: ``noisy``, the baselines, then the networks.
 
     Raises:
         ValueError: an unknown baseline, or an image that is not (H, W, 3) in [0, 1].
     """
-    from casestudy.evaluation.unseen import LEVELS, add_unseen_noise
-    from casestudy.evaluation.unseen import resize_long_side as _resize
+    from casestudy.evaluation.unseen.build import LEVELS, add_unseen_noise
+    from casestudy.evaluation.unseen.build import resize_long_side as _resize
     from casestudy.io import to_uint8
-    from casestudy.metrics import check_image, psnr
+    from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs, wide_table
+    from casestudy.metrics import check_image
     from casestudy.inference.network import denoise_image
 
-    runners = {"nlm_true": nlm_true_noise, "bm3d_true": bm3d_true_noise}
-    unknown = [name for name in baselines if name not in runners]
+    yardsticks = {"nlm_true": nlm_true_noise, "bm3d_true": bm3d_true_noise}
+    unknown = [name for name in baselines if name not in yardsticks]
     if unknown:
-        raise ValueError(f"unknown baseline(s) {unknown}; known: {', '.join(runners)}")
+        raise ValueError(f"unknown baseline(s) {unknown}; known: {', '.join(yardsticks)}")
     clean = check_image(clean, "clean", rgb=True, dtype=np.float32, error=ValueError)
     if long_side is not None:
         clean = _resize(clean, int(long_side))
     clean8 = to_uint8(clean).astype(np.float32) / np.float32(255.0)
-    rows = {}
-    for index, level in enumerate(LEVELS):
-        rng = np.random.default_rng([int(seed), index])
-        noisy = to_uint8(add_unseen_noise(clean8, level, rng)).astype(np.float32) / np.float32(255.0)
-        row = {"noisy": psnr(clean8, noisy)}
-        row.update({name: psnr(clean8, runners[name](noisy, clean8)) for name in baselines})
-        row.update({name: psnr(clean8, denoise_image(model, noisy)) for name, model in networks.items()})
-        rows[level.name] = row
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("level")
+
+    def pairs() -> Iterator[Pair]:
+        for index, level in enumerate(LEVELS):
+            rng = np.random.default_rng([int(seed), index])
+            noisy = to_uint8(add_unseen_noise(clean8, level, rng)).astype(np.float32) / np.float32(255.0)
+            yield Pair({"level": level.name}, noisy, clean8)
+
+    runners = {"noisy": lambda pair: pair.noisy}
+    runners |= {name: lambda pair, run=yardsticks[name]: run(pair.noisy, pair.clean) for name in baselines}
+    runners |= {name: on_noisy(functools.partial(denoise_image, model)) for name, model in networks.items()}
+    return wide_table(score_pairs(pairs(), runners), ["level"]).set_index("level")
 
 
-#: The classical methods of the check, as :func:`casestudy.evaluation.unseen_check.run_unseen_check` names them
+#: The classical methods of the check, as :func:`casestudy.evaluation.unseen.check.run_unseen_check` names them
 #: (both are given the true noise).
 CLASSICAL = (NLM_COLUMN, BM3D_COLUMN)
 #: Columns of the rows, in order.
@@ -125,7 +129,7 @@ COLUMNS = ("image", "level", "method", "psnr")
 
 def rows_from_table(table: pd.DataFrame) -> pd.DataFrame:
     """Rows ``image, level, method, psnr`` (one per pair and method, pairs in the table's order) from the
-    per-pair table of :func:`casestudy.evaluation.unseen_check.run_unseen_check` (one column per method).
+    per-pair table of :func:`casestudy.evaluation.unseen.check.run_unseen_check` (one column per method).
 
     Raises:
         ValueError: a table without the ``file`` and ``level`` columns, or without a method column.
@@ -142,54 +146,19 @@ def rows_from_table(table: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values("image", key=lambda names: names.map(order), kind="stable")[list(COLUMNS)].reset_index(drop=True)
 
 
-def score_check(check_dir: str | os.PathLike) -> pd.DataFrame:
-    """Score the check in ``check_dir`` with the shipped weights (:func:`casestudy.evaluation.unseen_check.run_unseen_check`);
-    its rows (:func:`rows_from_table`).
+def score_table(check_dir: str | os.PathLike) -> pd.DataFrame:
+    """The per-pair table of the check in ``check_dir`` scored with the shipped weights
+    (:func:`casestudy.evaluation.unseen.check.run_unseen_check`).
 
     Raises:
         FileNotFoundError: ``check_dir`` holds no check (``casestudy data unseen`` builds one).
     """
-    from casestudy.evaluation.unseen_check import run_unseen_check
+    from casestudy.evaluation.unseen.check import run_unseen_check
 
     check_dir = Path(check_dir)
     if not (check_dir / "unseen.json").is_file():
         raise FileNotFoundError(f"{check_dir}: no unseen-noise check here; build one with `casestudy data unseen`")
-    return rows_from_table(run_unseen_check(check_dir).table)
-
-
-def scores_path(check_dir: str | os.PathLike) -> Path:
-    """Where a check's rows are kept: ``reports/<check folder name>-scores.csv``."""
-    from casestudy.config import reports_dir
-
-    return reports_dir() / f"{Path(check_dir).name}-scores.csv"
-
-
-def save_scores(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write the rows as CSV, atomically."""
-    missing = [column for column in COLUMNS if column not in rows.columns]
-    if missing:
-        raise ValueError(f"not unseen-check rows: the column(s) {missing} are missing")
-    write_text(path, rows[list(COLUMNS)].to_csv(index=False))
-    return Path(path)
-
-
-def load_scores(path: str | os.PathLike) -> pd.DataFrame:
-    """Read rows written by :func:`save_scores`.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: a CSV without the columns of the rows.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no saved unseen-check scores (08_comparison.ipynb writes them)")
-    rows = pd.read_csv(path, dtype={"image": str, "level": str, "method": str})
-    missing = [column for column in COLUMNS if column not in rows.columns]
-    if missing:
-        raise ValueError(f"{path}: not unseen-check rows, the column(s) {missing} are missing")
-    return rows
+    return run_unseen_check(check_dir).table
 
 
 def check_summary(rows: pd.DataFrame) -> pd.DataFrame:
@@ -228,7 +197,7 @@ NOTEBOOK_LONG_SIDE = {"smoke": 48, "laptop": 160, "gpu": 512}
 def notebook_check_dir(profile: Profile) -> Path:
     """The check notebook 08 scores: ``data/unseen-check`` at full size, else ``data/unseen-check-<N>px``."""
     from casestudy.config import data_root
-    from casestudy.evaluation.unseen import DEFAULT_LONG_SIDE
+    from casestudy.evaluation.unseen.build import DEFAULT_LONG_SIDE
 
     long_side = NOTEBOOK_LONG_SIDE.get(profile.name, DEFAULT_LONG_SIDE)
     return data_root() / ("unseen-check" if long_side == DEFAULT_LONG_SIDE else f"unseen-check-{long_side}px")
@@ -237,21 +206,22 @@ def notebook_check_dir(profile: Profile) -> Path:
 def notebook_scores(profile: Profile) -> tuple[pd.DataFrame, Path]:
     """``(rows, check folder)``: the profile's check scored with the shipped weights, built and scored if needed.
 
-    The check is built (seeded by the profile) when its folder holds none. Scores
-    saved at :func:`scores_path` are reused when they are newer than the check and
-    every shipped weights file; otherwise the check is scored now and the rows saved.
+    The check is built (seeded by the profile) when its folder holds none. Its per-pair table
+    saved at :func:`casestudy.evaluation.unseen.check.results_file` is reused when it is newer
+    than the check and every shipped weights file; otherwise the check is scored now and the
+    table saved (:func:`casestudy.evaluation.unseen.check.save_table`, the check's one writer).
     """
     from casestudy.config import project_root
-    from casestudy.evaluation.unseen import DEFAULT_LONG_SIDE, RECORD_FILE, build_unseen_check
+    from casestudy.evaluation.unseen.build import DEFAULT_LONG_SIDE, RECORD_FILE, build_unseen_check
 
     check_dir = notebook_check_dir(profile)
     if not (check_dir / RECORD_FILE).is_file():
         long_side = NOTEBOOK_LONG_SIDE.get(profile.name, DEFAULT_LONG_SIDE)
         build_unseen_check(check_dir, seed=profile.seed, long_side=long_side, data_dir=profile.simulated_dir)
-    path = scores_path(check_dir)
+    path = results_file(check_dir)
     inputs = [check_dir / RECORD_FILE, *sorted((project_root() / "weights").glob("*.keras"))]
     if path.is_file() and all(path.stat().st_mtime >= file.stat().st_mtime for file in inputs):
-        return load_scores(path), check_dir
-    rows = score_check(check_dir)
-    save_scores(rows, path)
-    return rows, check_dir
+        return rows_from_table(load_table(path)), check_dir
+    table = score_table(check_dir)
+    save_table(table, path)
+    return rows_from_table(table), check_dir

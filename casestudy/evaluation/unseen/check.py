@@ -1,6 +1,6 @@
 """Scoring the unseen-noise check: networks against NLM and BM3D given the true noise, per noise level.
 
-The check (:mod:`casestudy.evaluation.unseen`, built by ``casestudy data unseen``) holds photos no
+The check (:mod:`casestudy.evaluation.unseen.build`, built by ``casestudy data unseen``) holds photos no
 network trained on, with noise that is not the simulator's. :func:`run_unseen_check` denoises
 every pair with
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from casestudy.config import Profile, data_root
-from casestudy.evaluation import unseen
+from casestudy.evaluation.unseen import build
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -64,7 +65,7 @@ class CheckSize:
 CHECK_SIZES = {
     "smoke": CheckSize(long_side=48, max_images=1),
     "laptop": CheckSize(long_side=256, max_images=None),
-    "gpu": CheckSize(long_side=unseen.DEFAULT_LONG_SIDE, max_images=None),
+    "gpu": CheckSize(long_side=build.DEFAULT_LONG_SIDE, max_images=None),
 }
 
 
@@ -99,17 +100,17 @@ def read_record(check_dir: str | os.PathLike) -> dict[str, Any]:
         UnseenCheckError: no such folder, no record, or a record of another format.
     """
     folder = Path(check_dir)
-    path = folder / unseen.RECORD_FILE
+    path = folder / build.RECORD_FILE
     if not path.is_file():
         raise UnseenCheckError(
-            f"{folder}: not an unseen-noise check ({unseen.RECORD_FILE} missing); build one with `casestudy data unseen`"
+            f"{folder}: not an unseen-noise check ({build.RECORD_FILE} missing); build one with `casestudy data unseen`"
         )
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
         raise UnseenCheckError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(record, dict) or record.get("format") != unseen.FORMAT:
-        raise UnseenCheckError(f"{path}: not an unseen-noise check record (format {unseen.FORMAT!r} expected)")
+    if not isinstance(record, dict) or record.get("format") != build.FORMAT:
+        raise UnseenCheckError(f"{path}: not an unseen-noise check record (format {build.FORMAT!r} expected)")
     return record
 
 
@@ -122,7 +123,7 @@ def noise_autocorrelation(record: Mapping[str, Any]) -> np.ndarray:
     import scipy.signal
 
     kernel_record = record["noise"]["kernel"]
-    kernel = unseen.noise_kernel(kernel_record["sigma_px"], kernel_record["size"]).astype(np.float64)
+    kernel = build.noise_kernel(kernel_record["sigma_px"], kernel_record["size"]).astype(np.float64)
     autocorrelation = scipy.signal.correlate2d(kernel, kernel)
     return autocorrelation / autocorrelation.max()
 
@@ -169,7 +170,7 @@ def check_pairs(check_dir: str | os.PathLike, record: Mapping[str, Any], max_ima
     described = {Path(pair["file"]).stem: pair for pair in record["pairs"]}
     unknown = sorted(set(catalogue["instance"]) - set(described))
     if unknown:
-        raise UnseenCheckError(f"{check_dir}: pair(s) {unknown} are not listed in {unseen.RECORD_FILE}")
+        raise UnseenCheckError(f"{check_dir}: pair(s) {unknown} are not listed in {build.RECORD_FILE}")
     catalogue = catalogue.assign(image=[described[name]["image"] for name in catalogue["instance"]],
                                  level=[described[name]["level"] for name in catalogue["instance"]])  # fmt: skip
     images = list(dict.fromkeys(pair["image"] for pair in record["pairs"]))
@@ -177,7 +178,7 @@ def check_pairs(check_dir: str | os.PathLike, record: Mapping[str, Any], max_ima
     return catalogue[catalogue["image"].isin(kept)].reset_index(drop=True)
 
 
-def _load_networks(networks: Sequence[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+def load_networks(networks: Sequence[str] | Mapping[str, Any] | None) -> dict[str, Any]:
     """``{name: keras model}`` from network names (the shipped weights; ``None``: every registered network) or a
     mapping to models or ``.keras`` files."""
     from casestudy.models import load_model, network_names, weights_path
@@ -199,7 +200,7 @@ def run_unseen_check(
     """Denoise every pair of the check with NLM, BM3D (both given the true noise) and ``networks``; score them.
 
     Args:
-        check_dir: a folder written by :func:`casestudy.evaluation.unseen.build_unseen_check`.
+        check_dir: a folder written by :func:`casestudy.evaluation.unseen.build.build_unseen_check`.
         networks: names of registered networks (their shipped ``weights/<name>.keras``), or
             ``{column name: keras model or .keras file}``; empty for the classical rows only.
         max_images: score only the first this many images (each at every level); ``None``: all.
@@ -214,26 +215,26 @@ def run_unseen_check(
     import pandas as pd
 
     from casestudy.data.pairs import iter_pairs
-    from casestudy.metrics import psnr
+    from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs
     from casestudy.inference.network import denoise_image
 
     record = read_record(check_dir)
     rows = check_pairs(check_dir, record, max_images)
-    models = _load_networks(networks)
+    models = load_networks(networks)
     clashes = sorted(set(models) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "file", "image", "level", "noise_std"})
     if clashes:
         raise ValueError(f"network column name(s) {clashes} clash with the check's own columns")
     autocorrelation = noise_autocorrelation(record)
+    runners = {NOISY_COLUMN: lambda pair: pair.noisy}
+    if classical:
+        runners[NLM_COLUMN] = lambda pair: nlm_true_sigma(pair.noisy, pair.sigma)
+        runners[BM3D_COLUMN] = lambda pair: bm3d_true_psd(pair.noisy, pair.sigma, autocorrelation)
+    runners |= {name: on_noisy(functools.partial(denoise_image, model)) for name, model in models.items()}
     records = []
     for row, noisy, clean in iter_pairs(rows):
-        sigma = float(np.std(noisy - clean))
-        outputs = {NOISY_COLUMN: noisy}
-        if classical:
-            outputs[NLM_COLUMN] = nlm_true_sigma(noisy, sigma)
-            outputs[BM3D_COLUMN] = bm3d_true_psd(noisy, sigma, autocorrelation)
-        outputs.update({name: denoise_image(model, noisy) for name, model in models.items()})
-        scored = {"file": f"{row.instance}.png", "image": row.image, "level": row.level, "noise_std": sigma}
-        scored.update({name: psnr(clean, image) for name, image in outputs.items()})
+        pair = Pair({"file": f"{row.instance}.png", "image": row.image, "level": row.level}, noisy, clean)
+        scored = {**pair.keys, "noise_std": pair.sigma}
+        scored.update({result["method"]: result["psnr"] for result in score_pairs([pair], runners)})
         records.append(scored)
         if on_row is not None:
             on_row(scored)
@@ -243,7 +244,7 @@ def run_unseen_check(
 
 def level_order(levels: Sequence[str]) -> list[str]:
     """``levels`` in the check's order (light, medium, heavy), unknown names after them alphabetically."""
-    known = [level.name for level in unseen.LEVELS]
+    known = [level.name for level in build.LEVELS]
     return [name for name in known if name in levels] + sorted(set(levels) - set(known))
 
 
@@ -301,7 +302,7 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
 
 def check_dir_for(long_side: int) -> Path:
     """The folder of a check with images of ``long_side`` pixels: ``data/unseen-check`` at the default size."""
-    suffix = "" if long_side == unseen.DEFAULT_LONG_SIDE else f"-{long_side}"
+    suffix = "" if long_side == build.DEFAULT_LONG_SIDE else f"-{long_side}"
     return data_root() / f"unseen-check{suffix}"
 
 
@@ -323,156 +324,12 @@ def ensure_check(profile: Profile, long_side: int) -> tuple[Path, dict[str, Any]
         record = read_record(folder)
     except UnseenCheckError:
         record = {}
-    wanted = {"format_version": unseen.FORMAT_VERSION, "seed": profile.seed, "long_side": long_side}
+    wanted = {"format_version": build.FORMAT_VERSION, "seed": profile.seed, "long_side": long_side}
     if any(record.get(key) != value for key, value in wanted.items()):
-        record = unseen.build_unseen_check(folder, seed=profile.seed, long_side=long_side,
+        record = build.build_unseen_check(folder, seed=profile.seed, long_side=long_side,
                                            data_dir=profile.simulated_dir)  # fmt: skip
         print(f"Built the unseen-noise check: {len(record['pairs'])} pairs, long side {long_side} px")
     return folder, record
-
-
-#: Column of :func:`correlation_ablation` that says which noise a row's input carried.
-NOISE_KIND_COLUMN = "noise"
-
-
-def correlation_ablation(
-    check_dir: str | os.PathLike,
-    networks: Sequence[str] | Mapping[str, Any] | None = None,
-    max_images: int | None = None,
-    seed: int = 2021,
-    classical: bool = False,
-) -> pd.DataFrame:
-    """Each network on the check's pairs, and on the same photos with the same noise made *white*.
-
-    Where does a network's gap on the check come from: the photos, the noise's strength, or
-    its shape? Every pair's clean photo is given a second noisy version with the same
-    Poisson-Gaussian variance ``a * x + b`` in linear light (the level's, from ``unseen.json``)
-    but without the spatial and cross-channel correlation, quantised to 8 bits like the check.
-    If a network does much better on the white version, it never learned noise of that shape.
-
-    With ``classical``, NLM and BM3D given the true noise score both versions too (BM3D gets the
-    check's PSD on its own pairs, a flat PSD on the white ones). White noise is where BM3D is at
-    home and every network trained on it: a network that falls short of BM3D *there* is not yet
-    a good denoiser of these photos, whatever the noise's shape (about 10 s per BM3D call on a
-    256-pixel image on 2 cores).
-
-    Returns:
-        The mean PSNR (dB) per ``level`` (light, medium, heavy) and :data:`NOISE_KIND_COLUMN`
-        (``"correlated"``: the check's own pairs; ``"white"``), of the noisy input, of NLM and
-        BM3D if ``classical``, and of each network, with the number of ``pairs``.
-
-    Raises:
-        UnseenCheckError: not a check folder, or one whose record lacks the noise levels.
-    """
-    import pandas as pd
-
-    from casestudy.noise.degrade import add_poisson_gaussian
-    from casestudy.data.pairs import iter_pairs
-    from casestudy.io import to_uint8
-    from casestudy.metrics import psnr
-    from casestudy.inference.network import denoise_image
-
-    record = read_record(check_dir)
-    try:
-        levels = {level["name"]: (float(level["a"]), float(level["b"])) for level in record["noise"]["levels"]}
-    except (KeyError, TypeError) as error:
-        raise UnseenCheckError(f"{check_dir}: the check's record does not list its noise levels ({error})") from None
-    models = _load_networks(networks)
-    clashes = sorted(set(models) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "level", NOISE_KIND_COLUMN})
-    if clashes:
-        raise ValueError(f"network column name(s) {clashes} clash with the ablation's own columns")
-    autocorrelation = {"correlated": noise_autocorrelation(record), "white": np.ones((1, 1))}
-    records = []
-    for index, (row, noisy, clean) in enumerate(iter_pairs(check_pairs(check_dir, record, max_images))):
-        a, b = levels[row.level]
-        rng = np.random.default_rng([int(seed), index])
-        white = to_uint8(add_poisson_gaussian(clean, a, b, rng)).astype(np.float32) / np.float32(255.0)
-        for kind, image in (("correlated", noisy), ("white", white)):
-            scored = {"level": row.level, NOISE_KIND_COLUMN: kind, NOISY_COLUMN: psnr(clean, image)}
-            if classical:
-                sigma = float(np.std(image - clean))
-                scored[NLM_COLUMN] = psnr(clean, nlm_true_sigma(image, sigma))
-                scored[BM3D_COLUMN] = psnr(clean, bm3d_true_psd(image, sigma, autocorrelation[kind]))
-            scored.update({name: psnr(clean, denoise_image(model, image)) for name, model in models.items()})
-            records.append(scored)
-    table = pd.DataFrame.from_records(records)
-    order = {level: position for position, level in enumerate(level_order(list(table["level"].unique())))}
-    summary = table.groupby(["level", NOISE_KIND_COLUMN]).mean()
-    summary["pairs"] = table.groupby(["level", NOISE_KIND_COLUMN]).size()
-    return summary.sort_index(key=lambda keys: keys.map(order) if keys.name == "level" else keys)
-
-
-#: Bins of the clean image's brightness (mean of R, G, B in sRGB, [0, 1]) for :func:`brightness_bias`.
-BRIGHTNESS_BINS = (0.0, 0.1, 0.3, 0.6, 1.0)
-
-
-def brightness_bias(
-    check_dir: str | os.PathLike,
-    networks: Sequence[str] | Mapping[str, Any] | None = None,
-    max_images: int | None = None,
-    bins: Sequence[float] = BRIGHTNESS_BINS,
-    by_image: bool = False,
-) -> pd.DataFrame:
-    """The mean signed error (output - clean) of the noisy input and of each network, per level and brightness.
-
-    A network's PSNR gap can be noise it left, detail it removed, or a shift of the whole
-    tone: a dark area returned darker than it was. The last is invisible in a crop yet costs
-    PSNR over every pixel of the area. It is what a network learns from a camera pipeline
-    whose noisy captures are *brighter* than their ground truth in the dark (noise clipped at
-    the sensor's black level, as in the simulator): it darkens dark noisy areas, and does it
-    where another noise, such as the check's, has no such offset. Pixels are grouped by the
-    clean image's brightness (the mean of its three channels) into ``bins``. Pooled over
-    the images, one photo's shift can hide behind another's opposite one; ``by_image`` keeps
-    them apart. A negative offset in a bin that is a small share of a photo is more often
-    lost detail (small bright objects dimmed) than a shift of tone.
-
-    Returns:
-        One row per ``level`` (light, medium, heavy) and ``brightness`` bin (``"0.1-0.3"``,
-        say), with ``by_image`` per ``image``, ``level`` and bin: the mean error of
-        :data:`NOISY_COLUMN` and of each network over the bin's pixels of those pairs, and
-        ``share``, the bin's fraction of those pairs' pixels. Bins without pixels are left out.
-
-    Raises:
-        UnseenCheckError: not a check folder.
-        ValueError: ``bins`` not increasing from 0 to 1.
-    """
-    import pandas as pd
-
-    from casestudy.data.pairs import iter_pairs
-    from casestudy.inference.network import denoise_image
-
-    edges = np.asarray(bins, dtype=np.float64)
-    if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0.0 or edges[-1] != 1.0 or np.any(np.diff(edges) <= 0):
-        raise ValueError(f"bins must increase from 0 to 1, got {list(bins)}")
-    labels = [f"{low:g}-{high:g}" for low, high in zip(edges[:-1], edges[1:])]
-    record = read_record(check_dir)
-    models = _load_networks(networks)
-    sums: dict[tuple[str, ...], dict[str, float]] = {}
-    for row, noisy, clean in iter_pairs(check_pairs(check_dir, record, max_images)):
-        outputs = {NOISY_COLUMN: noisy, **{name: denoise_image(model, noisy) for name, model in models.items()}}
-        brightness = clean.mean(axis=-1)
-        which = np.clip(np.searchsorted(edges, brightness, side="right") - 1, 0, len(labels) - 1)
-        for index, label in enumerate(labels):
-            mask = which == index
-            if not mask.any():
-                continue
-            group = (row.image, row.level) if by_image else (row.level,)
-            entry = sums.setdefault((*group, label), {"pixels": 0.0})
-            entry["pixels"] += float(mask.sum())
-            for name, image in outputs.items():
-                entry[name] = entry.get(name, 0.0) + float((image[mask] - clean[mask]).mean(axis=-1).sum())
-    keys = ["image", "level", "brightness"] if by_image else ["level", "brightness"]
-    rows = []
-    for (*group, label), entry in sums.items():
-        total = sum(other["pixels"] for (*other_group, _), other in sums.items() if other_group == group)
-        rows.append({**dict(zip(keys, (*group, label))), "share": entry["pixels"] / total,
-                     **{name: entry[name] / entry["pixels"] for name in (NOISY_COLUMN, *models)}})  # fmt: skip
-    table = pd.DataFrame.from_records(rows)
-    images = list(dict.fromkeys(pair["image"] for pair in record["pairs"]))  # the record's order
-    order = {level: position for position, level in enumerate(level_order(list(table["level"].unique())))}
-    rank = {"image": images.index, "level": order.__getitem__, "brightness": labels.index}
-    table = table.sort_values(keys, key=lambda column: column.map(rank[column.name]))
-    return table.set_index(keys)[[NOISY_COLUMN, *models, "share"]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
