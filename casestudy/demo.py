@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo stopped: {error}", file=sys.stderr)
         return 1
     print("3/3 Results", flush=True)
-    from casestudy.evaluation.unseen.scores import notebook_check_dir
+    from casestudy.evaluation.unseen.check import notebook_check_dir
 
     report = results_report(data_dir, profile.name, figures_dir=reports_dir(), check_dir=notebook_check_dir(profile))
     write_text(reports_dir() / "results.md", report)

@@ -1,62 +1,15 @@
-"""casestudy.evaluation.unseen.scores: the true-noise yardsticks, and the check's scores as rows, summarised and judged."""
+"""casestudy.evaluation.unseen.scores: the check's scores as rows, summarised and judged against both yardsticks."""
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from casestudy.evaluation.unseen.build import LEVELS
-from casestudy.metrics import psnr
-from casestudy.evaluation.unseen.check import load_table, results_file, save_table
-from casestudy.evaluation.unseen.scores import (bm3d_true_noise, check_summary, network_margins, nlm_true_noise,
-                                                rows_from_table, score_table, unseen_noise_scores)
-
-def _smooth_image(size: int = 48) -> np.ndarray:
-    y, x = np.mgrid[0:size, 0:size] / size
-    return np.stack([0.2 + 0.6 * x, 0.3 + 0.4 * y, 0.5 + 0.3 * x * y], axis=-1).astype(np.float32)
-
-
-def test_the_filters_given_the_truth_beat_the_noisy_input() -> None:
-    clean = _smooth_image()
-    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.08, clean.shape), 0, 1).astype(np.float32)
-    for denoiser in (nlm_true_noise, bm3d_true_noise):
-        out = denoiser(noisy, clean)
-        assert out.shape == clean.shape
-        assert psnr(clean, out) > psnr(clean, noisy) + 3
-
-
-def test_mismatched_shapes_are_refused() -> None:
-    with pytest.raises(ValueError, match="differ in shape"):
-        nlm_true_noise(_smooth_image(32), _smooth_image(48))
-
-
-def test_scores_per_level_are_seeded_and_ordered() -> None:
-    clean = _smooth_image()
-    table = unseen_noise_scores(clean, {}, seed=3, baselines=("nlm_true",))
-    assert list(table.index) == [level.name for level in LEVELS]
-    assert list(table.columns) == ["noisy", "nlm_true"]
-    assert table["noisy"].is_monotonic_decreasing  # light, medium, heavy
-    assert (table["nlm_true"] > table["noisy"]).all()
-    again = unseen_noise_scores(clean, {}, seed=3, baselines=("nlm_true",))
-    assert again.equals(table)
-    assert not unseen_noise_scores(clean, {}, seed=4, baselines=()).equals(table[["noisy"]])
-
-
-def test_unknown_baseline_and_bad_image_are_refused() -> None:
-    with pytest.raises(ValueError, match="unknown baseline"):
-        unseen_noise_scores(_smooth_image(), {}, seed=0, baselines=("median",))
-    with pytest.raises(ValueError):
-        unseen_noise_scores(_smooth_image()[..., :2], {}, seed=0)
-
-
-def test_long_side_downscales_before_the_noise() -> None:
-    big = np.repeat(np.repeat(_smooth_image(24), 4, axis=0), 4, axis=1)  # 96 x 96
-    small = unseen_noise_scores(big, {}, seed=1, baselines=(), long_side=24)
-    assert small.shape == (3, 1)
-    assert not small.equals(unseen_noise_scores(big, {}, seed=1, baselines=()))
+from casestudy.evaluation.unseen.check import CheckSize, load_table, notebook_check_dir, results_file, save_table
+from casestudy.evaluation.unseen.scores import BLIND, check_summary, network_margins, rows_from_table
 
 
 #: A check's per-pair table as ``casestudy.evaluation.unseen.check.run_unseen_check`` returns it.
@@ -71,6 +24,8 @@ TABLE = pd.DataFrame({
     "rednet": [33.0, 26.0, 34.0],
     "pridnet": [36.0, 27.0, 35.0],
 })  # fmt: skip
+#: The same with the filters run blind, as notebook 07 and notebook_scores score the check.
+WITH_BLIND = TABLE.assign(**{"nlm (blind)": [33.5, 26.5, 34.5], "bm3d (blind)": [34.5, 25.0, 34.0]})
 
 
 def test_rows_are_one_per_pair_and_method_in_the_tables_order() -> None:
@@ -110,44 +65,54 @@ def test_margins_need_both_classical_filters() -> None:
         network_margins(rows[rows["method"] != "bm3d (true PSD)"])
 
 
-def test_scoring_needs_a_built_check(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="casestudy data unseen"):
-        score_table(tmp_path)
+def test_margins_against_the_blind_filters_ask_the_quality_bars_question() -> None:
+    rows = rows_from_table(WITH_BLIND)
+    margins = network_margins(rows, against=BLIND)
+    assert margins.columns.tolist() == ["rednet", "pridnet"]  # the blind filters are not networks either
+    assert margins.loc["heavy", "rednet"] == pytest.approx(26.0 - 26.5)  # blind NLM is the better one there
+    assert margins.loc["light", "pridnet"] == pytest.approx(35.5 - 34.25)
+    assert network_margins(rows).loc["heavy", "rednet"] == pytest.approx(26.0 - 28.0)  # true noise by default
 
 
-def test_notebook_check_is_full_size_only_where_the_profile_affords_it() -> None:
+def test_every_notebook_of_a_profile_scores_one_check_size() -> None:
     from casestudy.config import get_profile
-    from casestudy.evaluation.unseen.scores import notebook_check_dir
 
     assert notebook_check_dir(get_profile("gpu")).name == "unseen-check"  # the check the weights cards report
-    assert notebook_check_dir(get_profile("laptop")).name == "unseen-check-160px"
-    assert notebook_check_dir(get_profile("smoke")).name == "unseen-check-48px"
+    assert notebook_check_dir(get_profile("laptop")).name == "unseen-check-256"
+    assert notebook_check_dir(get_profile("smoke")).name == "unseen-check-48"
 
 
-def test_notebook_scores_reuse_saved_scores_newer_than_check_and_weights(
+def test_notebook_scores_reuse_a_saved_table_newer_than_check_and_weights_with_blind_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os
 
-    from casestudy.evaluation.unseen import scores as unseen_scores
     from casestudy.config import get_profile
+    from casestudy.evaluation.unseen import check
+    from casestudy.evaluation.unseen import scores as unseen_scores
 
-    monkeypatch.setattr("casestudy.config.data_root", lambda: tmp_path / "data")
     monkeypatch.setattr("casestudy.config.reports_dir", lambda: tmp_path / "reports")
-    profile = get_profile("smoke")
-    check_dir = unseen_scores.notebook_check_dir(profile)
-    (check_dir).mkdir(parents=True)
+    check_dir = tmp_path / "unseen-check-48"
+    check_dir.mkdir()
     (check_dir / "unseen.json").write_text("{}")
-    saved = save_table(TABLE, results_file(check_dir))
+    monkeypatch.setattr(check, "check_for_profile", lambda profile: (check_dir, CheckSize(48, 1)))
+    monkeypatch.setattr("casestudy.evaluation.tuning.blind_filters", lambda profile: {"nlm (blind)": None})
+    calls: list[dict] = []
 
-    def must_not_run(*args, **kwargs):
-        raise AssertionError("the saved scores should have been reused")
+    def scored(folder, **options):
+        calls.append(options)
+        return types.SimpleNamespace(table=WITH_BLIND.head(2))
 
-    monkeypatch.setattr(unseen_scores, "score_table", must_not_run)
-    rows, folder = unseen_scores.notebook_scores(profile)
-    assert folder == check_dir and len(rows) == 15
+    monkeypatch.setattr(check, "run_unseen_check", scored)
+    saved = save_table(WITH_BLIND, results_file(check_dir))
+    rows, folder = unseen_scores.notebook_scores(get_profile("smoke"))
+    assert folder == check_dir and len(rows) == 3 * 7 and not calls  # reused: 3 pairs of 7 methods
 
-    os.utime(saved, (0, 0))  # older than the check: scored again
-    monkeypatch.setattr(unseen_scores, "score_table", lambda *a, **k: TABLE.head(2))
-    rows, _ = unseen_scores.notebook_scores(profile)
-    assert len(rows) == 2 * 5 and len(load_table(saved)) == 2  # 2 pairs of 5 methods each, saved as the check's table
+    os.utime(saved, (0, 0))  # older than the check: scored again, with the profile's size and the blind filters
+    rows, _ = unseen_scores.notebook_scores(get_profile("smoke"))
+    assert len(rows) == 2 * 7 and len(load_table(saved)) == 2
+    assert calls == [{"max_images": 1, "blind": {"nlm (blind)": None}}]
+
+    save_table(TABLE, results_file(check_dir))  # newer, but without the blind rows: scored again
+    unseen_scores.notebook_scores(get_profile("smoke"))
+    assert len(calls) == 2

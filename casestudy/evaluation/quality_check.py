@@ -30,6 +30,7 @@ import numpy as np
 
 from casestudy.config import Profile
 from casestudy.evaluation.scoring import Pair, Runner, on_noisy, score_pairs
+from casestudy.evaluation.tuning import blind_filters
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -42,24 +43,6 @@ NOISY = "noisy"
 ROW_COLUMNS = ("check", "condition", "image", "method", "psnr", "dark_shift")
 
 Denoiser = Callable[[np.ndarray], np.ndarray]
-
-
-def blind_filters(profile: Profile, tune: bool = True) -> dict[str, Denoiser]:
-    """NLM and BM3D as ``casestudy evaluate --split all`` runs them: noise estimated from the image, settings
-    tuned on the profile's simulated validation split (read from the reports folder, tuned there first if
-    missing and ``tune``; the defaults otherwise)."""
-    from casestudy.data.catalogue import load_catalogue
-    from casestudy.data.simulated import ensure_dataset
-    from casestudy.filters import apply_filter
-    from casestudy.evaluation.tuning import filter_params_path, load_filter_params, tune_filters
-
-    tuning_dir = ensure_dataset(profile)
-    path = filter_params_path(tuning_dir)
-    params: dict[str, dict[str, Any]] = load_filter_params(path) if path.is_file() else {}
-    missing = [name for name in CLASSICAL if name not in params]
-    if missing and tune:
-        params.update(tune_filters(load_catalogue(tuning_dir, seed=profile.seed), missing, profile, path=path))
-    return {f"{name} (blind)": functools.partial(apply_filter, name, **params.get(name, {})) for name in CLASSICAL}
 
 
 def bm3d_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
@@ -121,7 +104,7 @@ def quality_rows(
         crop: the side of the white-noise check's centre crops.
         max_images: only the first this many check images (all, ``None``).
         seed: the white noise's seed (pair ``(seed, image, sigma)``).
-        blind: the blind filters (default :func:`blind_filters` of ``profile``).
+        blind: the blind filters (default :func:`casestudy.evaluation.tuning.blind_filters` of ``profile``).
         on_row: called with each row as it is made (progress).
         reuse: rows of an earlier call with the same settings (``bench_quality.py --reuse``): a method
             other than ``networks`` that has a row there for an image and condition is not run again,

@@ -33,12 +33,13 @@ Introduced in ``04_classical_filters.ipynb``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -471,3 +472,24 @@ def load_filter_params(path: str | os.PathLike, with_info: bool = False) -> dict
             raise ValueError(f"{path}: {error}") from None
         result[name] = dict(entry) if with_info else dict(entry["params"])
     return result
+
+
+#: The filters a user would run blind on a photo: the two strongest classical ones.
+BLIND_FILTERS = ("nlm", "bm3d")
+
+
+def blind_filters(profile: Profile, tune: bool = True) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """NLM and BM3D as ``casestudy evaluate --split all`` runs them: noise estimated from the image, settings
+    tuned on the profile's simulated validation split (read from the reports folder, tuned there first if
+    missing and ``tune``; the defaults otherwise)."""
+    from casestudy.data.catalogue import load_catalogue
+    from casestudy.data.simulated import ensure_dataset
+    from casestudy.filters import apply_filter
+
+    tuning_dir = ensure_dataset(profile)
+    path = filter_params_path(tuning_dir)
+    params: dict[str, dict[str, Any]] = load_filter_params(path) if path.is_file() else {}
+    missing = [name for name in BLIND_FILTERS if name not in params]
+    if missing and tune:
+        params.update(tune_filters(load_catalogue(tuning_dir, seed=profile.seed), missing, profile, path=path))
+    return {f"{name} (blind)": functools.partial(apply_filter, name, **params.get(name, {})) for name in BLIND_FILTERS}

@@ -326,30 +326,29 @@ def unseen_check_rows(
     """PSNR (dB) on the unseen-noise check of the noisy input, NLM given the true noise level, and ``model``.
 
     ``check_dir`` is a folder built by :func:`casestudy.evaluation.unseen.build.build_unseen_check`
-    (``casestudy data unseen``). NLM gets what a blind denoiser never has: its h is
-    0.8 times the true spread of ``noisy - clean`` (patch 5, distance 6), the rule
-    of ``casestudy check``. ``max_images`` keeps the first pairs in name order
-    (``None``: all). One row per pair: ``file``, ``level``, ``noisy``, ``nlm``, and a
-    column named after the model.
+    (``casestudy data unseen``; :func:`casestudy.evaluation.unseen.check.check_for_profile` builds the
+    one the notebooks share). NLM gets what a blind denoiser never has: its h is 0.8 times the true
+    spread of ``noisy - clean`` (patch 5, distance 6), the rule of ``casestudy check``. ``max_images``
+    keeps the first images of the check, each at every level (``None``: all). One row per pair:
+    ``file``, ``level``, ``noisy``, ``nlm``, and a column named after the model.
 
     Raises:
         FileNotFoundError: ``check_dir`` holds no check (the message says how to build one).
     """
     import functools
 
+    from casestudy.data.pairs import iter_pairs
     from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs, wide_table
     from casestudy.evaluation.unseen.build import RECORD_FILE
-    from casestudy.evaluation.unseen.check import nlm_true_sigma
+    from casestudy.evaluation.unseen.check import check_pairs, nlm_true_sigma, read_record
     from casestudy.inference.network import denoise_image
-    from casestudy.io import read_image
 
     root = Path(check_dir)
     if not (root / RECORD_FILE).is_file():
         raise FileNotFoundError(f"{root}: no unseen-noise check ({RECORD_FILE} missing); build it with "
                                 "`casestudy data unseen`")
-    files = sorted(path.name for path in (root / "noisy").glob("*.png"))[:max_images]
-    pairs = (Pair({"file": name, "level": Path(name).stem.rsplit("_", 1)[-1]},
-                  read_image(root / "noisy" / name), read_image(root / "clean" / name)) for name in files)  # fmt: skip
+    pairs = (Pair({"file": f"{row.instance}.png", "level": row.level}, noisy, clean)
+             for row, noisy, clean in iter_pairs(check_pairs(root, read_record(root), max_images)))  # fmt: skip
     runners = {"noisy": lambda pair: pair.noisy, "nlm": lambda pair: nlm_true_sigma(pair.noisy, pair.sigma),
                model.name: on_noisy(functools.partial(denoise_image, model))}  # fmt: skip
     return wide_table(score_pairs(pairs, runners), ["file", "level"])

@@ -60,8 +60,6 @@ def correlation_ablation(
     Raises:
         UnseenCheckError: not a check folder, or one whose record lacks the noise levels.
     """
-    import pandas as pd
-
     from casestudy.data.pairs import iter_pairs
     from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs, wide_table
     from casestudy.inference.network import denoise_image

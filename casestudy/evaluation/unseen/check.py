@@ -60,8 +60,9 @@ class CheckSize:
     max_images: int | None
 
 
-#: The check each profile's notebook builds and scores: BM3D with a full PSD costs seconds per
-#: 256-pixel image on a CPU, so the laptop run scores the check at half its default size.
+#: The check every notebook of a profile builds and scores (05 to 08 score the same one): BM3D with a
+#: full PSD costs seconds per 256-pixel image on a CPU, so the laptop run scores the check at half its
+#: default size, and the smoke run one image of 48 pixels.
 CHECK_SIZES = {
     "smoke": CheckSize(long_side=48, max_images=1),
     "laptop": CheckSize(long_side=256, max_images=None),
@@ -196,6 +197,7 @@ def run_unseen_check(
     max_images: int | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
     classical: bool = True,
+    blind: Mapping[str, Callable[[np.ndarray], np.ndarray]] | None = None,
 ) -> UnseenCheckResult:
     """Denoise every pair of the check with NLM, BM3D (both given the true noise) and ``networks``; score them.
 
@@ -207,6 +209,8 @@ def run_unseen_check(
         on_row: called with each pair's row as soon as it is scored (progress for a command line).
         classical: also run NLM and BM3D (``False``: the noisy input and the networks only, for a
             quick look at a retrained network; BM3D with a full PSD costs seconds per image).
+        blind: ``{column name: denoise(noisy)}`` run too, after the true-noise filters: the filters as a
+            user runs them, estimating the noise (:func:`casestudy.evaluation.tuning.blind_filters`).
 
     Raises:
         UnseenCheckError: not a check folder, or pairs its record does not list.
@@ -221,14 +225,18 @@ def run_unseen_check(
     record = read_record(check_dir)
     rows = check_pairs(check_dir, record, max_images)
     models = load_networks(networks)
-    clashes = sorted(set(models) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "file", "image", "level", "noise_std"})
-    if clashes:
-        raise ValueError(f"network column name(s) {clashes} clash with the check's own columns")
+    blind = dict(blind or {})
+    clashes = sorted((set(models) | set(blind)) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "file", "image", "level",
+                                                   "noise_std"})  # fmt: skip
+    if clashes or set(models) & set(blind):
+        raise ValueError(f"column name(s) {clashes or sorted(set(models) & set(blind))} clash with the check's own "
+                         "columns or with each other")  # fmt: skip
     autocorrelation = noise_autocorrelation(record)
     runners = {NOISY_COLUMN: lambda pair: pair.noisy}
     if classical:
         runners[NLM_COLUMN] = lambda pair: nlm_true_sigma(pair.noisy, pair.sigma)
         runners[BM3D_COLUMN] = lambda pair: bm3d_true_psd(pair.noisy, pair.sigma, autocorrelation)
+    runners |= {name: on_noisy(denoise) for name, denoise in blind.items()}
     runners |= {name: on_noisy(functools.partial(denoise_image, model)) for name, model in models.items()}
     records = []
     for row, noisy, clean in iter_pairs(rows):
@@ -304,6 +312,11 @@ def check_dir_for(long_side: int) -> Path:
     """The folder of a check with images of ``long_side`` pixels: ``data/unseen-check`` at the default size."""
     suffix = "" if long_side == build.DEFAULT_LONG_SIDE else f"-{long_side}"
     return data_root() / f"unseen-check{suffix}"
+
+
+def notebook_check_dir(profile: Profile) -> Path:
+    """Where the check sized for ``profile`` (:data:`CHECK_SIZES`) lives (built or not)."""
+    return check_dir_for(CHECK_SIZES.get(profile.name, CHECK_SIZES["laptop"]).long_side)
 
 
 def check_for_profile(profile: Profile) -> tuple[Path, CheckSize]:
