@@ -31,7 +31,7 @@ def _forward(model: keras.Model) -> Callable[[Any], Any]:
     if model not in _FORWARD:
         import tensorflow as tf
 
-        signature = [tf.TensorSpec((None, None, None, 3), tf.float32)]
+        signature = [tf.TensorSpec((None, None, None, int(model.input_shape[-1])), tf.float32)]
         _FORWARD[model] = tf.function(lambda batch: model(batch, training=False), input_signature=signature)
     return _FORWARD[model]
 
@@ -51,6 +51,31 @@ def _run(model: keras.Model, batch: np.ndarray) -> Any:
         return _FORWARD[model](batch)
 
 
+def with_noise_map(model: keras.Model, batch: np.ndarray, noise_map: np.ndarray | float | None = None) -> np.ndarray:
+    """A ``(N, H, W, 3)`` batch as ``model`` takes it.
+
+    A blind network takes the photo alone. A network that is told the noise
+    (:data:`casestudy.models.nafnet.MAP_CHANNELS` more input channels) gets the noise's standard
+    deviation per pixel (``noise_map``: a number, or an array that broadcasts to ``(N, H, W)``)
+    and a channel of ones that says the map is known; without ``noise_map`` both channels are
+    zeros: the map is withheld and the network runs blind.
+
+    Raises:
+        ValueError: a map for a blind network.
+    """
+    extra = int(model.input_shape[-1]) - 3
+    if extra <= 0:
+        if noise_map is not None:
+            raise ValueError(f"{model.name} is blind: it takes no noise-level map")
+        return batch
+    levels = np.zeros(batch.shape[:3], np.float32)
+    known = np.zeros(batch.shape[:3], np.float32)
+    if noise_map is not None:
+        levels = np.broadcast_to(np.asarray(noise_map, np.float32), batch.shape[:3])
+        known = np.ones(batch.shape[:3], np.float32)
+    return np.concatenate([batch, levels[..., None], known[..., None]], axis=-1).astype(np.float32)
+
+
 def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
     """Denoise one ``(H, W, 3)`` float image in [0, 1] with ``model``; float32 in [0, 1] back.
 
@@ -63,7 +88,7 @@ def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
             non-finite values, or values outside [0, 1].
     """
     noisy = check_noisy(image)
-    restored = _run(model, noisy[np.newaxis])
+    restored = _run(model, with_noise_map(model, noisy[np.newaxis]))
     return np.clip(keras.ops.convert_to_numpy(restored)[0], 0.0, 1.0).astype(np.float32)
 
 
@@ -73,5 +98,5 @@ def denoise_batch(model: keras.Model, batch: np.ndarray) -> np.ndarray:
     The batch form of :func:`denoise_image`, used by :mod:`casestudy.inference.tiling`; the
     input is trusted (the tiler has checked the whole photo once).
     """
-    restored = _run(model, np.asarray(batch, dtype=np.float32))
+    restored = _run(model, with_noise_map(model, np.asarray(batch, dtype=np.float32)))
     return np.clip(keras.ops.convert_to_numpy(restored), 0.0, 1.0).astype(np.float32)
