@@ -55,7 +55,7 @@ def with_noise_map(model: keras.Model, batch: np.ndarray, noise_map: np.ndarray 
     """A ``(N, H, W, 3)`` batch as ``model`` takes it.
 
     A blind network takes the photo alone. A network that is told the noise
-    (:data:`casestudy.models.nafnet.MAP_CHANNELS` more input channels) gets the noise's standard
+    (:data:`casestudy.models.registry.NOISE_MAP_CHANNELS` more input channels) gets the noise's standard
     deviation per pixel (``noise_map``: a number, or an array that broadcasts to ``(N, H, W)``)
     and a channel of ones that says the map is known; without ``noise_map`` both channels are
     zeros: the map is withheld and the network runs blind.

@@ -33,9 +33,10 @@ from typing import Any
 import keras
 
 from casestudy.models.layers import PACKAGE, CropToMatch, PadToMultiple
+from casestudy.models.registry import NOISE_MAP_CHANNELS
 
 #: Channels after the photo's three: the noise level per pixel, and whether it is known.
-MAP_CHANNELS = 2
+MAP_CHANNELS = NOISE_MAP_CHANNELS
 #: Blocks per encoder level (full resolution first); the decoder mirrors them.
 ENCODER_BLOCKS = (1, 1, 2)
 #: Blocks at the lowest resolution.

@@ -23,6 +23,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import keras
 
 
+#: Input channels a network told the noise takes after the photo's three: the noise-level map and the flag
+#: that says whether it is known (:mod:`casestudy.training.noise_maps`, :func:`casestudy.inference.network.with_noise_map`).
+NOISE_MAP_CHANNELS = 2
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:
     """A registered network.
@@ -36,6 +41,8 @@ class ModelSpec:
             training patches and tiles of this size cost nothing extra.
         width_meaning: what the width parameter counts.
         widths: the default width in each profile, ``{"smoke": ..., "laptop": ..., "gpu": ...}``.
+        map_channels: input channels after the photo's three: :data:`NOISE_MAP_CHANNELS` for a network
+            told the noise, 0 for a blind one.
     """
 
     name: str
@@ -45,11 +52,14 @@ class ModelSpec:
     multiple: int
     width_meaning: str
     widths: Mapping[str, int]
+    map_channels: int = 0
 
     def __post_init__(self) -> None:
         missing = sorted(set(PROFILES) - set(self.widths))
         if missing:
             raise ValueError(f"model {self.name!r}: no width for profile(s) {missing}")
+        if self.map_channels not in (0, NOISE_MAP_CHANNELS):
+            raise ValueError(f"model {self.name!r}: map_channels must be 0 or {NOISE_MAP_CHANNELS}, got {self.map_channels}")
         if ":" not in self.builder_path:
             raise ValueError(f"model {self.name!r}: builder_path must read 'module:function', got {self.builder_path!r}")
 

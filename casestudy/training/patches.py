@@ -25,6 +25,7 @@ import pandas as pd
 
 from casestudy.data.pairs import PairImages, dihedral, iter_pairs
 from casestudy.io import to_uint8
+from casestudy.models.registry import NOISE_MAP_CHANNELS
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf
@@ -117,6 +118,7 @@ def training_sampler(
     generic_sources: Sequence[np.ndarray] | None = None,
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
+    noise_map: bool = False,
 ) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
     """The function ``i -> (noisy, clean)`` a training run draws its patches from.
 
@@ -131,8 +133,16 @@ def training_sampler(
     (notebook 07's unseen-noise check). ``generic_scale`` is the range of the random shrinking of
     those photos (:class:`casestudy.training.photo_patches.PhotoPatchSampler`'s ``scale_range``), and
     ``generic_config`` the degradations' probabilities and ranges (default
-    :data:`casestudy.noise.degrade.DEFAULT_CONFIG`).
+    :data:`casestudy.noise.degrade.DEFAULT_CONFIG`). With ``noise_map`` each noisy patch carries two
+    more channels, its noise-level map and the map's known-flag
+    (:class:`casestudy.training.noise_maps.NoiseMapSampler`), for a network told the noise.
     """
+    if noise_map:
+        from casestudy.training.noise_maps import NoiseMapSampler
+
+        plain = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources,
+                                 generic_scale, generic_config)  # fmt: skip
+        return NoiseMapSampler(plain, seed)
     simulated = TrainingSampler(pairs, patch_size, seed, fresh_noise)
     if not 0.0 <= generic_fraction <= 1.0:
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
@@ -160,6 +170,7 @@ def training_dataset(
     generic_sources: Sequence[np.ndarray] | None = None,
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
+    noise_map: bool = False,
 ) -> tf.data.Dataset:
     """An endless, reproducible tf.data stream of (noisy, clean) batches (see :func:`training_sampler`).
 
@@ -171,13 +182,14 @@ def training_dataset(
     import tensorflow as tf
 
     sampler = training_sampler(
-        pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config
+        pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config, noise_map
     )
     shape = (patch_size, patch_size, 3)
+    inputs = (patch_size, patch_size, 3 + (NOISE_MAP_CHANNELS if noise_map else 0))
 
     def make(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         noisy, clean = tf.numpy_function(lambda i: sampler(int(i)), [index], [tf.float32, tf.float32])
-        return tf.ensure_shape(noisy, shape), tf.ensure_shape(clean, shape)
+        return tf.ensure_shape(noisy, inputs), tf.ensure_shape(clean, shape)
 
     dataset = tf.data.Dataset.counter(start=int(start)).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
@@ -195,6 +207,7 @@ def training_batches(
     workers: int = 1,
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
+    noise_map: bool = False,
 ) -> Any:
     """The same stream as :func:`training_dataset`, as an endless ``keras.utils.PyDataset``.
 
@@ -208,7 +221,7 @@ def training_batches(
     """
 
     sampler = training_sampler(
-        pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config
+        pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources, generic_scale, generic_config, noise_map
     )
     return __getattr__("EndlessBatches")(sampler, batch_size, start, workers)
 
@@ -256,12 +269,13 @@ def grid_origins(length: int, patch_size: int, stride: int | None = None) -> lis
 
 
 def grid_patches(
-    pairs: Sequence[PairImages], patch_size: int, stride: int | None = None
+    pairs: Sequence[PairImages], patch_size: int, stride: int | None = None, blind_map: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every grid patch of every pair as two float32 arrays (N, p, p, 3): noisy and clean.
 
     The grid depends only on the image sizes, so the validation and test patches
-    are the same in every run.
+    are the same in every run. With ``blind_map`` the noisy patches carry the two channels of a
+    withheld noise-level map (zeros), so a network told the noise is validated blind.
     """
     noisy, clean = [], []
     for pair in pairs:
@@ -270,14 +284,19 @@ def grid_patches(
             for left in grid_origins(width, patch_size, stride):
                 noisy.append(pair.noisy[top : top + patch_size, left : left + patch_size])
                 clean.append(pair.clean[top : top + patch_size, left : left + patch_size])
-    return (np.stack(noisy).astype(np.float32) / 255.0, np.stack(clean).astype(np.float32) / 255.0)
+    noisy_patches = np.stack(noisy).astype(np.float32) / 255.0
+    if blind_map:
+        noisy_patches = np.concatenate([noisy_patches, np.zeros((*noisy_patches.shape[:3], NOISE_MAP_CHANNELS),
+                                                                np.float32)], axis=-1)  # fmt: skip
+    return noisy_patches, np.stack(clean).astype(np.float32) / 255.0
 
 
 def evaluation_dataset(
-    pairs: Sequence[PairImages], patch_size: int, batch_size: int, stride: int | None = None
+    pairs: Sequence[PairImages], patch_size: int, batch_size: int, stride: int | None = None, blind_map: bool = False
 ) -> tf.data.Dataset:
-    """Validation or test patches on a fixed grid, batched, for ``model.evaluate`` or ``fit(validation_data=...)``."""
+    """Validation or test patches on a fixed grid, batched, for ``model.evaluate`` or ``fit(validation_data=...)``
+    (``blind_map``: see :func:`grid_patches`)."""
     import tensorflow as tf
 
-    noisy, clean = grid_patches(pairs, patch_size, stride)
+    noisy, clean = grid_patches(pairs, patch_size, stride, blind_map)
     return tf.data.Dataset.from_tensor_slices((noisy, clean)).batch(batch_size).prefetch(tf.data.AUTOTUNE)

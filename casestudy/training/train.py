@@ -366,6 +366,11 @@ def _run(config: TrainConfig, verbose: int, callbacks: Sequence[Any]) -> TrainRe
         "created_by": "casestudy.training.train.train",
     }
 
+    noise_map = spec.map_channels > 0
+    if noise_map:  # recorded only for networks told the noise, so the blind networks' runs still resume
+        from casestudy.training.noise_maps import SMOOTHING_PX, WITHHELD
+
+        config["noise_map"] = {"withheld": WITHHELD, "smoothing_px": SMOOTHING_PX}
     if init_weights is not None:
         from casestudy.models.cards import sha256_of
 
@@ -428,9 +433,9 @@ def _run(config: TrainConfig, verbose: int, callbacks: Sequence[Any]) -> TrainRe
     all_callbacks: list[Any] = [watcher, *_tensorboard(run_dir, tensorboard), *callbacks]
     global_batch = batch_size * replicas
     if on_tensorflow:
-        validation = evaluation_dataset(val_pairs, patch_size, global_batch)
+        validation = evaluation_dataset(val_pairs, patch_size, global_batch, blind_map=noise_map)
     else:
-        validation = grid_patches(val_pairs, patch_size)
+        validation = grid_patches(val_pairs, patch_size, blind_map=noise_map)
         workers = int(workers or max(1, (os.cpu_count() or 2) - 1))
     if verbose:
         where = f"resuming at step {start_step} (epoch {state['epoch'] + 1})" if resuming else "starting"
@@ -447,13 +452,13 @@ def _run(config: TrainConfig, verbose: int, callbacks: Sequence[Any]) -> TrainRe
             stream = training_dataset(
                 train_pairs, patch_size, global_batch, seed, fresh_noise=True, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources,
-                generic_scale=(generic_scale_min, 1.0), generic_config=degradations,
+                generic_scale=(generic_scale_min, 1.0), generic_config=degradations, noise_map=noise_map,
             )  # fmt: skip
         else:
             stream = training_batches(
                 train_pairs, patch_size, global_batch, seed, start=start,
                 generic_fraction=generic_fraction, generic_sources=generic_sources, workers=workers,
-                generic_scale=(generic_scale_min, 1.0), generic_config=degradations,
+                generic_scale=(generic_scale_min, 1.0), generic_config=degradations, noise_map=noise_map,
             )  # fmt: skip
         model.fit(
             stream,
