@@ -292,6 +292,9 @@ class FilterSpec:
         max_tuning_images: a slow filter searches its grid on at most this many
             of the tuning images (``None``: as many as the profile allows); BM3D,
             about 50 times slower than NLM, uses 4.
+        strength_param: the parameter that scales how hard the filter smooths, a factor on the
+            estimated noise level (NLM's ``h_factor``, BM3D's ``sigma_factor``): what a user's
+            strength dial multiplies; ``None`` for a filter without one.
     """
 
     name: str
@@ -300,9 +303,12 @@ class FilterSpec:
     defaults: Mapping[str, Any]
     grids: Mapping[str, Mapping[str, Sequence[Any]]]
     max_tuning_images: int | None = None
+    strength_param: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+        if self.strength_param is not None and self.strength_param not in self.defaults:
+            raise ValueError(f"filter {self.name!r}: strength_param {self.strength_param!r} is not one of its parameters")
         for size in GRID_SIZES:
             if size not in self.grids:
                 raise ValueError(f"filter {self.name!r}: missing the {size!r} grid")
@@ -383,6 +389,7 @@ for _spec in (
             "small": {"sigma_factor": [1.0, 2.0]},
             "full": {"wavelet": ["db1", "db2", "sym4"], "sigma_factor": [0.75, 1.0, 1.5, 2.0, 3.0, 4.0]},
         },
+        strength_param="sigma_factor",
     ),
     FilterSpec(
         "tv", "Total variation", tv, {"weight": 0.1},
@@ -399,11 +406,13 @@ for _spec in (
                 "patch_distance": [6, 9],
             },
         },
+        strength_param="h_factor",
     ),
     FilterSpec(
         "bm3d", "BM3D", bm3d, {"sigma_factor": 1.0, "sigma_method": DEFAULT_NOISE_METHOD, "noise_kernel": None},
         {"small": {"sigma_factor": [1.0, 2.0]}, "full": {"sigma_factor": [0.75, 1.0, 1.25, 1.5, 2.0]}},
         max_tuning_images=4,
+        strength_param="sigma_factor",
     ),
 ):
     register_filter(_spec)

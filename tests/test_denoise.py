@@ -247,3 +247,25 @@ def test_quantising_by_strips_matches_whole_image_rounding() -> None:
     np.testing.assert_array_equal(_quantise(pixels, 8, rows=3), io.to_uint8(pixels))
     expected = np.round(pixels.astype(np.float64) * 65535).astype(np.uint16)
     np.testing.assert_array_equal(_quantise(pixels, 16, rows=4), expected)
+
+
+def test_strength_scales_the_filters_noise_level_and_blind_networks_refuse_it(tmp_path: Path, weights: Path,
+                                                                              capsys) -> None:  # fmt: skip
+    source = _camera_jpeg(tmp_path / "photo.jpg")
+    params = tmp_path / "none.json"
+    outputs = {}
+    for strength in ("0.5", "1", "2"):
+        target = tmp_path / f"nlm-{strength}.png"
+        assert _denoise(str(source), str(target), "--method", "nlm", "--params", str(params), "--strength", strength) == 0
+        outputs[strength] = io.read_image(target)
+    assert "strength 2" in capsys.readouterr().out
+    noisy = io.read_image(source)
+    # a stronger NLM moves the photo further from its noisy input: the dial turns one way
+    change = {key: float(np.abs(image - noisy).mean()) for key, image in outputs.items()}
+    assert change["0.5"] < change["1"] < change["2"]
+    error = _fails_naming(capsys, "is a blind network", str(source), str(tmp_path / "p.png"), "--weights", str(weights),
+                          "--strength", "0.8")  # fmt: skip
+    assert "no strength control" in error and not (tmp_path / "p.png").exists()
+    _fails_naming(capsys, "strength must be a positive number", str(source), str(tmp_path / "q.png"), "--method", "nlm",
+                  "--strength", "0")  # fmt: skip
+

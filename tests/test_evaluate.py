@@ -238,3 +238,19 @@ def test_split_all_tunes_on_the_simulated_set_not_on_the_scored_folder(
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert f"on the validation split of {smoke_data}" in err and "not on the scored images" in err
+
+
+def test_strength_multiplies_a_filters_noise_factor_and_keeps_its_tuned_settings() -> None:
+    from casestudy.evaluation.methods import NoStrengthControlError
+
+    nlm = M.METHODS["nlm"].prepare(M.EvalContext(params={"nlm": {"h_factor": 0.6, "patch_size": 7}}))
+    stronger = nlm.with_strength(1.5)
+    assert stronger.params["h_factor"] == pytest.approx(0.9) and stronger.params["patch_size"] == 7
+    assert nlm.params["h_factor"] == 0.6  # the prepared method is unchanged
+    assert M.METHODS["bm3d"].prepare(M.EvalContext()).with_strength(0.5).params["sigma_factor"] == 0.5
+    median = M.METHODS["median"].prepare(M.EvalContext())
+    assert median.with_strength(1.0) is median
+    with pytest.raises(NoStrengthControlError, match="Median has no strength control"):
+        median.with_strength(2)
+    with pytest.raises(ValueError, match="positive number"):
+        nlm.with_strength(float("nan"))

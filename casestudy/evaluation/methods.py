@@ -32,6 +32,10 @@ class UnknownMethodError(ValueError):
     """A method name that is not registered; the message lists the registered ones."""
 
 
+class NoStrengthControlError(ValueError):
+    """A strength other than 1 asked of a method that has no such control (a blind network, a filter without one)."""
+
+
 #: ``on_progress(done, total)``: called as a photo is denoised (tiles done of the photo's tiles).
 Progress = Callable[[int, int], None]
 
@@ -85,6 +89,19 @@ class Method:
         """How many steps :meth:`run` takes on a ``height x width`` photo (1: the whole photo at once)."""
         return 1
 
+    def with_strength(self, factor: float) -> Method:
+        """This method smoothing ``factor`` times as hard as its settings say (below 1: more grain and detail kept).
+
+        Raises:
+            ValueError: a factor that is not a positive number.
+            NoStrengthControlError: a method without such a control, unless ``factor`` is 1.
+        """
+        factor = _check_strength(factor)
+        if factor != 1.0:
+            raise NoStrengthControlError(f"{self.label} has no strength control; run it at strength 1, or choose "
+                                         "NLM or BM3D, whose strength scales the noise level they smooth")  # fmt: skip
+        return self
+
     def run(
         self,
         pixels: np.ndarray,
@@ -135,6 +152,17 @@ class FilterMethod(Method):
     def description(self) -> str:
         return f"{self.label}: {self.settings}"
 
+    def with_strength(self, factor: float) -> Method:
+        """The filter with its :attr:`casestudy.filters.FilterSpec.strength_param` (a factor on the estimated noise
+        level: NLM's ``h_factor``, BM3D's ``sigma_factor``) multiplied by ``factor``."""
+        factor = _check_strength(factor)
+        name = self.spec.strength_param
+        if name is None or factor == 1.0:
+            return super().with_strength(factor)
+        params = dict(self.spec.params(**dict(self.params or {})))
+        params[name] = params[name] * factor
+        return dataclasses.replace(self, params=params, settings=f"{self.settings}, strength {factor:g}")
+
     def __call__(self, noisy: np.ndarray) -> np.ndarray:
         return self.spec(noisy, **dict(self.params or {}))
 
@@ -184,6 +212,14 @@ class NetworkMethod(Method):
     def description(self) -> str:
         return f"{self.label}: weights {Path(str(self.source)).name}, loaded in Keras safe mode"
 
+    def with_strength(self, factor: float) -> Method:
+        """A blind network has no strength control: it is told nothing about the noise (strength 1 only)."""
+        if _check_strength(factor) != 1.0:
+            raise NoStrengthControlError(f"{self.label} is a blind network: it has no strength control, since it is "
+                                         "told nothing about the noise; run it at strength 1, or choose NLM or BM3D, "
+                                         "whose strength scales the noise level they smooth")  # fmt: skip
+        return self
+
     def _geometry(self, tile: int, overlap: int) -> tuple[int, int]:
         from casestudy.inference.tiling import tile_geometry
         from casestudy.models import get_model_spec
@@ -216,6 +252,14 @@ class NetworkMethod(Method):
 
         return denoise_tiled(batch, pixels, tile_size=tile, overlap=overlap, multiple=get_model_spec(self.name).multiple,
                              batch_size=batch_size)  # fmt: skip
+
+
+def _check_strength(factor: float) -> float:
+    """``factor`` as a float, checked: a positive, finite number."""
+    value = float(factor)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"strength must be a positive number, got {factor!r}")
+    return value
 
 
 #: Every method :func:`evaluate` knows, by name, in the order tables list them.

@@ -1,6 +1,6 @@
 """``casestudy denoise``: your own photos through a network or a classical filter, metadata kept.
 
-``casestudy denoise INPUT OUTPUT [--method pridnet] [--weights PATH] [--tile N] [--overlap N]``
+``casestudy denoise INPUT OUTPUT [--method pridnet] [--weights PATH] [--tile N] [--overlap N] [--strength F]``
 reads a photo (PNG, JPEG or TIFF, 8 or 16 bits per sample), denoises it and
 writes the result in the format of OUTPUT's suffix:
 
@@ -360,6 +360,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--params", help="tuned filter settings for nlm/bm3d (default: reports/filter_params-<simulated set>.json)"
     )
+    parser.add_argument(
+        "--strength", type=float, default=1.0, metavar="F",
+        help="how hard to smooth, a factor on the noise level the method assumes (NLM's h, BM3D's sigma): below 1 "
+        "keeps more grain and detail, above 1 smooths more (default 1; the blind networks have no such control)",
+    )  # fmt: skip
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -375,7 +380,7 @@ def run_cli(args: argparse.Namespace) -> int:
         if args.method in MODELS:
             tile_geometry(args.tile, args.overlap, get_model_spec(args.method).multiple)  # fails before loading
         params = args.params or filter_params_path(get_profile(getattr(args, "profile", None)).simulated_dir)
-        method = prepare_method(args.method, weights=args.weights, params_file=params)
+        method = prepare_method(args.method, weights=args.weights, params_file=params).with_strength(args.strength)
         print(method.description + (f", tiles of {args.tile} px overlapping by {args.overlap}"
                                     if args.method in MODELS else ""))  # fmt: skip
         for source, target in jobs:
