@@ -154,12 +154,21 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     sync_api.expect(page.get_by_role("columnheader", name="PSNR (dB)")).to_be_visible()
     sync_api.expect(page.get_by_role("rowheader", name="denoised")).to_be_visible()
 
-    # A network, chosen in the menu, is loaded (in safe mode) and run tile by tile.
+    # The strength dial scales the filter's noise level; the result and its description follow.
+    dial = page.locator('[data-testid="stSlider"]').filter(has_text="Strength").get_by_role("slider")
+    sync_api.expect(dial).to_be_enabled()
+    dial.focus()
+    for _ in range(5):
+        dial.press("ArrowRight")
+    sync_api.expect(page.get_by_text("strength 1.5")).to_be_visible()
+
+    # A network, chosen in the menu, is loaded (in safe mode) and run tile by tile; it has no strength dial.
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").click()
     page.get_by_role("option", name="REDNet").click()
     sync_api.expect(page.get_by_text("Denoised (REDNet)")).to_be_visible()
     sync_api.expect(page.get_by_text("loaded in Keras safe mode")).to_be_visible()
     sync_api.expect(page.get_by_role("button", name="Download street-rednet.jpg")).to_be_visible()
+    sync_api.expect(dial).to_be_disabled()
 
     # A text file named like a photo is refused with the app's message, not a traceback.
     fake = tmp_path / "holiday.png"

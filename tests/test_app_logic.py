@@ -277,3 +277,8 @@ def test_before_after_figure_shows_the_same_crop_of_both() -> None:
     np.testing.assert_allclose(shown[0][::factor, ::factor], noisy[0:20, 10:30], atol=1e-6)
     np.testing.assert_allclose(shown[1], 1 - shown[0], atol=1e-6)
     assert "20-pixel crop before and after NLM" in figure._suptitle.get_text()
+
+
+def test_only_the_filters_that_scale_a_noise_level_get_a_strength_dial() -> None:
+    assert logic.has_strength("nlm") and logic.has_strength("bm3d")
+    assert not any(logic.has_strength(name) for name in ("rednet", "mwcnn", "pridnet", "nosuchmethod"))

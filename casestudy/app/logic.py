@@ -241,6 +241,14 @@ def method_labels() -> dict[str, str]:
     return {**CLASSICAL_LABELS, **network_labels()}
 
 
+def has_strength(name: str) -> bool:
+    """Whether the app's method ``name`` has a strength dial (a filter that scales its noise level; the blind
+    networks have none)."""
+    from casestudy.filters import FILTERS
+
+    return name in FILTERS and FILTERS[name].strength_param is not None
+
+
 def load_method(
     name: str, weights: str | os.PathLike | None = None, params_file: str | os.PathLike | None = None
 ) -> Method:

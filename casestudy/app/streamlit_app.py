@@ -52,7 +52,7 @@ def _decoded(uploaded, options: argparse.Namespace, slot: str) -> logic.Upload:
 
 def _denoised(upload: logic.Upload, method: logic.Method, tile: int, overlap: int) -> dict:
     """The result for this photo and method: computed with a progress bar, or the session's last one."""
-    key = (upload.digest, method.name, tile, overlap)
+    key = (upload.digest, method.name, method.description, tile, overlap)
     kept = st.session_state.get("result")
     if kept is not None and kept["key"] == key:
         return kept
@@ -133,6 +133,13 @@ def main() -> None:
             help="Per megapixel on a 2-core CPU: NLM about 15 seconds, BM3D about 3 minutes; "
             "the networks, tile by tile, 1 to 2 seconds.",
         )
+        dial = logic.has_strength(name)
+        strength = st.slider(
+            "Strength", 0.5, 2.0, 1.0, 0.1, disabled=not dial,
+            help="How hard to smooth: a factor on the noise level the filter assumes; below 1 keeps more grain "
+            "and detail, above 1 smooths more." if dial else "The networks are blind: told nothing about the "
+            "noise, they have no strength control.",
+        )  # fmt: skip
         tile = st.select_slider("Tile size (networks)", [128, 256, 512, 1024], value=512)
         overlap = st.select_slider("Tile overlap", [0, 32, 64, 128], value=64)
         reference_file = st.file_uploader(
@@ -154,6 +161,8 @@ def main() -> None:
     _camera(upload)
     try:
         method = _method(name, options.weights, options.params)
+        if dial:
+            method = method.with_strength(strength)
         result = _denoised(upload, method, tile, overlap)
     except ValueError as error:  # missing or unsafe weights, bad tile settings: one clear line
         st.error(str(error))
