@@ -58,3 +58,20 @@ def test_it_saves_and_loads_in_safe_mode(tmp_path, model: keras.Model) -> None:
     again = keras.saving.load_model(tmp_path / "nafnet.keras", compile=False, safe_mode=True)
     noisy = np.random.default_rng(1).random((16, 16, 3)).astype(np.float32)
     np.testing.assert_allclose(denoise_image(again, noisy), denoise_image(model, noisy), atol=1e-6)
+
+
+def test_load_model_imports_a_registered_networks_module_so_its_layers_load(tmp_path, model: keras.Model) -> None:
+    """In a fresh process nothing has imported the network's module yet; loading its file must still work."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "nafnet.keras"
+    model.save(path)
+    code = ("from casestudy.models import ModelSpec, load_model, register_model; "
+            "register_model(ModelSpec(name='nafnet', label='NAFNet', paper='-', "
+            "builder_path='casestudy.models.nafnet:build_nafnet', multiple=4, width_meaning='-', "
+            "widths={'smoke': 4, 'laptop': 4, 'gpu': 4}, map_channels=2)); "
+            f"print(load_model({str(path)!r}).input_shape)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "(None, None, None, 5)" in done.stdout

@@ -9,6 +9,7 @@ width; :func:`weights_path` and :func:`resolve_weights` find the ``.keras`` file
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import zipfile
@@ -175,6 +176,8 @@ def load_model(path: str | os.PathLike) -> keras.Model:
         raise ModelLoadError(f"{file}: no such model file")
     if file.suffix != ".keras" or not zipfile.is_zipfile(file):
         raise ModelLoadError(f"{file}: not a Keras v3 '.keras' archive (a zip file saved by model.save)")
+    for spec in MODELS.values():  # a network's custom layers register when its module is imported
+        importlib.import_module(spec.builder_path.split(":")[0])
     try:
         model = keras.saving.load_model(file, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001 - any failure to deserialise is reported with the file name
