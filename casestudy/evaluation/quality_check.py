@@ -22,7 +22,6 @@ each cell the mean over the images and its spread (standard deviation) across th
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,12 +57,12 @@ def bm3d_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def network_denoisers(networks: Mapping[str, Any]) -> dict[str, Denoiser]:
-    """``{name: keras model or .keras file}`` -> ``{name: image -> denoised image}`` (whole image at once)."""
-    from casestudy.models import load_model
+    """``{name: keras model or .keras file}`` -> ``{name: image -> denoised image}`` (whole image at once; the files
+    load as the unseen check loads them, :func:`casestudy.evaluation.unseen.check.load_networks`)."""
+    from casestudy.evaluation.unseen.check import load_networks
     from casestudy.inference.network import denoise_image
 
-    models = {name: load_model(value) if isinstance(value, (str, os.PathLike)) else value for name, value in networks.items()}
-    return {name: functools.partial(denoise_image, model) for name, model in models.items()}
+    return {name: functools.partial(denoise_image, model) for name, model in load_networks(networks).items()}
 
 
 def check_images(profile: Profile, long_side: int, max_images: int | None = None) -> list[tuple[str, np.ndarray]]:
