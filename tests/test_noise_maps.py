@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from casestudy.training.noise_maps import NoiseMapSampler, local_noise_level
+from casestudy.training.noise_maps import SMOOTHING_PX, WITHHELD, NoiseMapSampler, local_noise_level
 
 
 def test_the_local_level_of_white_noise_is_its_sigma_and_of_a_clean_patch_zero() -> None:
@@ -73,7 +73,7 @@ def test_a_network_told_the_noise_trains_with_maps_and_validates_blind(nafnet: s
     result = train(nafnet, data_dir=smoke_data, run_dir=tmp_path / "run", epochs=1, steps_per_epoch=2,
                    profile="smoke", precision="float32", checkpoint_minutes=None, verbose=0, generic_fraction=0.5)  # fmt: skip
     config = json.loads((result.run_dir / "config.json").read_text())
-    assert config["noise_map"] == {"withheld": 0.3, "smoothing_px": 4.0}
+    assert config["noise_map"] == {"withheld": WITHHELD, "smoothing_px": SMOOTHING_PX}
     assert result.step == 2 and np.isfinite(result.history["val_psnr"]).all()
     assert result.load_best().input_shape[-1] == 5
 

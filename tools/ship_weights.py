@@ -71,6 +71,25 @@ def test_scores(name: str, weights: Path, data_dir: Path) -> dict:
             "psnr": round(float(means.loc[name, "psnr"]), 3), "ssim": round(float(means.loc[name, "ssim"]), 4)}  # fmt: skip
 
 
+def noise_map_record(name: str, out: Path, config: dict, data_dir: Path) -> dict:
+    """For a network told the noise: fit the noise level function on the data set's training pairs, write it
+    beside the weights (``<name>.noise-levels.json``, which the network's method loads) and describe both."""
+    from casestudy.evaluation.methods import noise_levels_path
+    from casestudy.noise.level_map import DISAGREEMENT_SPREADS, fit_on_dataset
+
+    curves = fit_on_dataset(data_dir)
+    path = curves.save(noise_levels_path(out))
+    return {
+        "training": {**config.get("noise_map", {}), "map": "the noise's local standard deviation, measured from "
+                     "noisy - clean (casestudy.training.noise_maps), withheld (zeros, flag 0) for the given share"},
+        "noise_levels": {"file": path.name, "fitted_on": curves.source, "estimate_bias": round(curves.estimate_bias, 4),
+                         "estimate_spread": round(curves.estimate_spread, 4), "fit_spread": round(curves.fit_spread, 4)},
+        "at_inference": "the map from the photo's ISO (and phone) through the noise level function, unless it and the "
+        f"image's own estimate disagree by more than {DISAGREEMENT_SPREADS:g} spreads, when the estimate wins; the "
+        "estimate when there is no ISO; `--map blind` withholds it (casestudy.noise.level_map)",
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -95,6 +114,7 @@ def main() -> None:
                   file=sys.stderr)  # fmt: skip
     export_weights(args.checkpoint or args.run_dir / "best.keras", out, width=int(config["width"]))  # the shipped epoch's
     model = load_model(out)
+    told = noise_map_record(name, out, config, args.data) if MODELS[name].map_channels else None
     checkpoint = args.checkpoint or args.run_dir / "best.keras"
     if "last" not in checkpoint.name:  # best.keras, or the best exported on a device (tools/device_train.sh)
         shipped_epoch = {"psnr": round(float(state["best_val_psnr"]), 3), "epoch": state["best_epoch"], "checkpoint": "best"}
@@ -151,6 +171,8 @@ def main() -> None:
         },
         "reproduce": reproduce_command(config, previous, checkpoint=shipped_epoch["checkpoint"]),
     }
+    if told is not None:
+        card["noise_map"] = told
     if previous is not None:
         card["training"]["initialised_from"] = {
             "file_sha256": config["init_weights"]["sha256"],

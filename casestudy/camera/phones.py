@@ -120,3 +120,15 @@ def get_phone(code: str) -> Phone:
         return PHONES[code]
     except KeyError:
         raise ValueError(f"unknown phone code {code!r}; expected one of {sorted(PHONES)}") from None
+
+
+def phone_code(make: str, model: str) -> str | None:
+    """The SIDD code of the phone whose EXIF make and model these are (case and spaces ignored), else ``None``."""
+
+    def key(text: str) -> str:
+        return "".join(str(text).split()).lower()
+
+    for code, phone in PHONES.items():
+        if key(model) == key(phone.model) and (not make.strip() or key(make) == key(phone.make)):
+            return code
+    return None

@@ -46,12 +46,12 @@ import numpy as np
 
 from casestudy.data.pairs import iter_pairs
 from casestudy.evaluation.methods import (
-    METHODS, EvalContext, default_methods,
+    METHODS, EvalContext, default_methods, pair_runner,
     parse_methods,
 )  # fmt: skip
 from casestudy.evaluation.report import META_COLUMNS, PARAMETERS_COLUMN, ROW_COLUMNS, SUMMARY_COLUMNS
 from casestudy.filters import FILTERS
-from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs
+from casestudy.evaluation.scoring import Pair, score_pairs
 from casestudy.models.registry import MODELS, network_names
 
 if TYPE_CHECKING:  # pandas is imported where used, so that `casestudy --help` stays instant
@@ -124,7 +124,7 @@ def evaluate(
             megapixels[row.instance] = noisy.shape[0] * noisy.shape[1] / 1e6
             yield Pair(meta, noisy, clean, label=row.instance)
 
-    runners = {method.name: on_noisy(method) for method in ready}
+    runners = {method.name: pair_runner(method) for method in ready}
     records = [{**record, "megapixels": megapixels[record["instance"]],
                 "s_per_mp": record["seconds"] / megapixels[record["instance"]]}
                for record in score_pairs(pairs(), runners, metrics=("psnr", "ssim"), timed=True)]  # fmt: skip

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from casestudy.evaluation.scoring import Pair, Runner, on_noisy
 from casestudy.filters import FILTERS, FilterSpec
 from casestudy.inference.tiling import DEFAULT_BATCH, DEFAULT_OVERLAP, DEFAULT_TILE
 from casestudy.models.registry import on_register
@@ -233,6 +234,10 @@ class NetworkMethod(Method):
 
     def _run_photo(self, pixels: np.ndarray, tile: int, overlap: int, batch_size: int, report: Progress) -> np.ndarray:
         """Tile by tile (:func:`casestudy.inference.tiling.denoise_tiled`), reporting after every batch of tiles."""
+        return self._tiled(pixels, tile, overlap, batch_size, report)
+
+    def _tiled(self, pixels: np.ndarray, tile: int, overlap: int, batch_size: int, report: Progress,
+               extra: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         from casestudy.inference.network import denoise_batch
         from casestudy.inference.tiling import denoise_tiled
         from casestudy.models import get_model_spec
@@ -251,7 +256,149 @@ class NetworkMethod(Method):
             return restored
 
         return denoise_tiled(batch, pixels, tile_size=tile, overlap=overlap, multiple=get_model_spec(self.name).multiple,
-                             batch_size=batch_size)  # fmt: skip
+                             batch_size=batch_size, extra=extra)  # fmt: skip
+
+
+def noise_levels_path(weights: str | os.PathLike) -> Path:
+    """The noise level function shipped beside a map network's weights: ``nafnet.keras`` -> ``nafnet.noise-levels.json``."""
+    weights = Path(weights)
+    return weights.with_name(f"{weights.stem}.noise-levels.json")
+
+
+@dataclasses.dataclass(frozen=True)
+class MappedNetworkMethod(NetworkMethod):
+    """A network told the noise: it takes a noise-level map beside the photo, chosen per photo.
+
+    The map (:mod:`casestudy.noise.level_map`) comes, with ``map_mode``:
+
+    * ``"auto"`` (default): from the metadata (``iso``, ``phone``) through the noise level function
+      shipped beside the weights, unless it disagrees with the image's own estimate, which then
+      wins; from the estimate when there is no ISO;
+    * ``"metadata"`` or ``"estimate"``: from that source only (for measuring what each buys);
+    * ``"blind"``: withheld, as the blind networks run.
+
+    ``strength`` multiplies the map: below 1 the network is told the photo is cleaner than it is
+    and keeps more grain and detail, above 1 it smooths more. ``announce``, when set, is called
+    with the chosen map's note for every photo (the command line prints it).
+    """
+
+    curves: Any = None
+    iso: float | None = None
+    phone: str | None = None
+    map_mode: str = "auto"
+    strength: float = 1.0
+    announce: Callable[[str], None] | None = None
+
+    def prepare(self, context: EvalContext) -> MappedNetworkMethod:
+        """Load the weights and the noise level function beside them (:func:`noise_levels_path`).
+
+        Raises:
+            casestudy.models.ModelLoadError: weights that do not load.
+            casestudy.noise.level_map.NoiseLevelFileError: no readable noise level function beside the weights.
+        """
+        from casestudy.noise.level_map import NoiseLevelFunction
+
+        ready = super().prepare(context)
+        return dataclasses.replace(ready, curves=NoiseLevelFunction.load(noise_levels_path(ready.source)))
+
+    def with_strength(self, factor: float) -> Method:
+        """This network told the noise is ``factor`` times what the map says (not in blind mode: it has no map)."""
+        factor = _check_strength(factor)
+        if self.map_mode == "blind" and factor != 1.0:
+            raise NoStrengthControlError(f"{self.label} run blind has no map to scale; choose another map mode, or "
+                                         "run it at strength 1")  # fmt: skip
+        return dataclasses.replace(self, strength=factor)
+
+    def with_metadata(self, iso: float | None = None, phone: str | None = None) -> MappedNetworkMethod:
+        """This network for a photo taken at ``iso`` with ``phone`` (a SIDD code; ``None``: unknown)."""
+        return dataclasses.replace(self, iso=None if iso is None else float(iso), phone=phone)
+
+    def with_map_mode(self, mode: str) -> MappedNetworkMethod:
+        """This network taking its map from ``mode`` (one of :data:`MAP_MODES`).
+
+        Raises:
+            ValueError: an unknown mode.
+        """
+        from casestudy.noise.level_map import MAP_MODES
+
+        if mode not in MAP_MODES:
+            raise ValueError(f"unknown map mode {mode!r}; choose one of {', '.join(MAP_MODES)}")
+        if mode == "blind" and self.strength != 1.0:
+            raise NoStrengthControlError(f"{self.label} run blind has no map to scale; reset the strength to 1 first")
+        return dataclasses.replace(self, map_mode=mode)
+
+    def noise_map(self, pixels: np.ndarray) -> Any:
+        """The :class:`casestudy.noise.level_map.MapChoice` this photo gets (``None`` in blind mode).
+
+        Raises:
+            RuntimeError: not prepared (no noise level function).
+            ValueError: ``map_mode="metadata"`` without an ISO.
+        """
+        choice = self._choose(pixels)
+        if choice is not None and self.announce is not None:
+            self.announce(choice.note)
+        return choice
+
+    def _choose(self, pixels: np.ndarray) -> Any:
+        from casestudy.noise.level_map import MapChoice, choose_noise_map, metadata_map
+
+        if self.map_mode == "blind":
+            return None
+        if self.curves is None:
+            raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
+        if self.map_mode == "estimate":
+            return choose_noise_map(pixels, self.curves)
+        if self.map_mode == "metadata":
+            if self.iso is None:
+                raise ValueError(f"{self.label}: the map from metadata needs the photo's ISO")
+            level_map = metadata_map(pixels, self.curves, self.iso, self.phone)
+            level = float(np.sqrt(np.mean(np.square(level_map))))
+            return MapChoice(level_map, "metadata", f"ISO {self.iso:g} implies noise of {255 * level:.1f}/255 "
+                             "(taken as it is)", level, float("nan"))  # fmt: skip
+        return choose_noise_map(pixels, self.curves, self.iso, self.phone)
+
+    def _scaled(self, choice: Any) -> np.ndarray | None:
+        return None if choice is None else self.strength * choice.level_map
+
+    def __call__(self, noisy: np.ndarray) -> np.ndarray:
+        from casestudy.inference.network import denoise_image
+
+        if self.model is None:
+            raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
+        return denoise_image(self.model, noisy, self._scaled(self.noise_map(noisy)))
+
+    @property
+    def description(self) -> str:
+        told = "blind (map withheld)" if self.map_mode == "blind" else f"noise map: {self.map_mode}"
+        strength = f", strength {self.strength:g}" if self.strength != 1.0 else ""
+        return f"{super().description}; {told}{strength}"
+
+    def _run_photo(self, pixels: np.ndarray, tile: int, overlap: int, batch_size: int, report: Progress) -> np.ndarray:
+        """Tile by tile like every network, the map computed once on the whole photo and cut with each tile."""
+        from casestudy.filters import check_noisy
+
+        pixels = check_noisy(pixels)
+        levels = self._scaled(self.noise_map(pixels))
+        known = np.ones if levels is not None else np.zeros
+        levels = np.zeros(pixels.shape[:2], np.float32) if levels is None else levels
+        extra = np.stack([levels, known(pixels.shape[:2], np.float32)], axis=-1)
+        return self._tiled(pixels, tile, overlap, batch_size, report, extra)
+
+
+def pair_runner(method: Method) -> Runner:
+    """How the scoring loop runs ``method``: on the pair's noisy image; a network told the noise also gets
+    the pair's metadata (its ``iso`` and ``phone`` keys, where the table has them), as a photo's EXIF gives them."""
+    if not isinstance(method, MappedNetworkMethod):
+        return on_noisy(method)
+
+    return lambda pair: method.with_metadata(*pair_metadata(pair))(pair.noisy)
+
+
+def pair_metadata(pair: Pair, iso_factor: float = 1.0) -> tuple[float | None, str | None]:
+    """``(iso, phone)`` from a pair's keys (``None`` where absent or NaN), the ISO times ``iso_factor``."""
+    iso, phone = pair.keys.get("iso"), pair.keys.get("phone")
+    iso = iso_factor * float(iso) if iso is not None and np.isfinite(float(iso)) else None
+    return iso, (str(phone) if isinstance(phone, str) and phone else None)
 
 
 def _check_strength(factor: float) -> float:
@@ -310,7 +457,7 @@ def prepare_method(
         casestudy.models.ModelLoadError: a network without loadable weights, or whose file holds another network.
     """
     method = METHODS[name]
-    if isinstance(method, NetworkMethod):
+    if isinstance(method, NetworkMethod):  # a MappedNetworkMethod too
         return method.prepare(EvalContext(weights={name: Path(weights)} if weights is not None else {}))
     if isinstance(method, FilterMethod) and params_file is not None:
         from casestudy.evaluation.tuning import saved_filter_params
@@ -327,4 +474,5 @@ for _spec in FILTERS.values():
     register_method(FilterMethod(name=_spec.name, label=_spec.label, spec=_spec))
 del _spec
 # Every network of the registry (read without Keras) is a method, those registered later too.
-on_register(lambda spec: register_method(NetworkMethod(name=spec.name, label=spec.label), replace=True))
+on_register(lambda spec: register_method((MappedNetworkMethod if spec.map_channels else NetworkMethod)(
+    name=spec.name, label=spec.label), replace=True))

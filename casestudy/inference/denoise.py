@@ -1,6 +1,7 @@
 """``casestudy denoise``: your own photos through a network or a classical filter, metadata kept.
 
-``casestudy denoise INPUT OUTPUT [--method pridnet] [--weights PATH] [--tile N] [--overlap N] [--strength F]``
+``casestudy denoise INPUT OUTPUT [--method pridnet] [--weights PATH] [--tile N] [--overlap N] [--strength F]
+[--map MODE] [--iso N]``
 reads a photo (PNG, JPEG or TIFF, 8 or 16 bits per sample), denoises it and
 writes the result in the format of OUTPUT's suffix:
 
@@ -345,6 +346,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="a photo (PNG, JPEG, TIFF) or a folder of photos")
     parser.add_argument("output", help="the denoised photo (its suffix sets the format) or folder")
     from casestudy.models import network_names
+    from casestudy.noise.level_map import MAP_MODES
 
     parser.add_argument(
         "--method", choices=[*network_names(), *CLASSICAL], default="pridnet", help="denoiser (default: pridnet)"
@@ -362,16 +364,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--strength", type=float, default=1.0, metavar="F",
-        help="how hard to smooth, a factor on the noise level the method assumes (NLM's h, BM3D's sigma): below 1 "
-        "keeps more grain and detail, above 1 smooths more (default 1; the blind networks have no such control)",
+        help="how hard to smooth, a factor on the noise level the method assumes (NLM's h, BM3D's sigma, the noise "
+        "map of a network told the noise): below 1 keeps more grain and detail, above 1 smooths more (default 1; the "
+        "blind networks have no such control)",
     )  # fmt: skip
+    parser.add_argument(
+        "--map", choices=MAP_MODES, default="auto", dest="map_mode",
+        help="for a network told the noise, where its noise-level map comes from: auto (the photo's ISO from EXIF "
+        "unless the image disagrees, else an estimate from the image), metadata, estimate, or blind (no map); "
+        "default auto",
+    )  # fmt: skip
+    parser.add_argument("--iso", type=float, help="the photo's ISO, in place of its EXIF's (a network told the noise)")
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``casestudy denoise``; 0 on success, 2 with a one-line error on bad input."""
     from casestudy.config import get_profile
-    from casestudy.evaluation.methods import prepare_method
+    from casestudy.evaluation.methods import MappedNetworkMethod, prepare_method
     from casestudy.evaluation.tuning import filter_params_path
+    from casestudy.noise.level_map import NoiseLevelFileError, metadata_of_exif
     from casestudy.inference.tiling import tile_geometry
     from casestudy.models import MODELS, ModelLoadError, get_model_spec
 
@@ -380,13 +391,22 @@ def run_cli(args: argparse.Namespace) -> int:
         if args.method in MODELS:
             tile_geometry(args.tile, args.overlap, get_model_spec(args.method).multiple)  # fails before loading
         params = args.params or filter_params_path(get_profile(getattr(args, "profile", None)).simulated_dir)
-        method = prepare_method(args.method, weights=args.weights, params_file=params).with_strength(args.strength)
+        method = prepare_method(args.method, weights=args.weights, params_file=params)
+        if isinstance(method, MappedNetworkMethod):
+            method = dataclasses.replace(method.with_map_mode(args.map_mode), announce=lambda note: print(f"  {note}"))
+        elif args.map_mode != "auto" or args.iso is not None:
+            raise ValueError(f"{method.label} is not told the noise: --map and --iso are for a network that takes a "
+                             "noise-level map")  # fmt: skip
+        method = method.with_strength(args.strength)
         print(method.description + (f", tiles of {args.tile} px overlapping by {args.overlap}"
                                     if args.method in MODELS else ""))  # fmt: skip
         for source, target in jobs:
+            if isinstance(method, MappedNetworkMethod):
+                iso, phone = metadata_of_exif(io.read_exif(source))
+                method = method.with_metadata(args.iso if args.iso is not None else iso, phone)
             denoise_file(source, target, method, args.tile, args.overlap, args.batch)
             print(f"{source} -> {target}")
-    except (DenoiseError, io.ImageError, ModelLoadError, ValueError, FileNotFoundError) as error:
+    except (DenoiseError, io.ImageError, ModelLoadError, NoiseLevelFileError, ValueError, FileNotFoundError) as error:
         print(f"casestudy denoise: error: {error}", file=sys.stderr)
         return 2
     return 0

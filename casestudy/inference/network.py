@@ -58,12 +58,16 @@ def with_noise_map(model: keras.Model, batch: np.ndarray, noise_map: np.ndarray 
     (:data:`casestudy.models.registry.NOISE_MAP_CHANNELS` more input channels) gets the noise's standard
     deviation per pixel (``noise_map``: a number, or an array that broadcasts to ``(N, H, W)``)
     and a channel of ones that says the map is known; without ``noise_map`` both channels are
-    zeros: the map is withheld and the network runs blind.
+    zeros: the map is withheld and the network runs blind. A batch that already carries the map's
+    channels (the tiler cuts them with the photo: :func:`casestudy.inference.tiling.denoise_tiled`'s
+    ``extra``) passes through.
 
     Raises:
         ValueError: a map for a blind network.
     """
     extra = int(model.input_shape[-1]) - 3
+    if extra > 0 and batch.shape[-1] == 3 + extra and noise_map is None:
+        return np.asarray(batch, np.float32)
     if extra <= 0:
         if noise_map is not None:
             raise ValueError(f"{model.name} is blind: it takes no noise-level map")
@@ -76,8 +80,11 @@ def with_noise_map(model: keras.Model, batch: np.ndarray, noise_map: np.ndarray 
     return np.concatenate([batch, levels[..., None], known[..., None]], axis=-1).astype(np.float32)
 
 
-def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
+def denoise_image(model: keras.Model, image: np.ndarray, noise_map: np.ndarray | float | None = None) -> np.ndarray:
     """Denoise one ``(H, W, 3)`` float image in [0, 1] with ``model``; float32 in [0, 1] back.
+
+    ``noise_map`` (a number or an ``(H, W)`` array) is for a network told the noise; without it
+    such a network runs blind (:func:`with_noise_map`).
 
     The input is checked the way the classical filters check theirs (one
     convention for every method), run as a batch of one, and the output is
@@ -88,7 +95,8 @@ def denoise_image(model: keras.Model, image: np.ndarray) -> np.ndarray:
             non-finite values, or values outside [0, 1].
     """
     noisy = check_noisy(image)
-    restored = _run(model, with_noise_map(model, noisy[np.newaxis]))
+    levels = None if noise_map is None else np.asarray(noise_map, np.float32)[np.newaxis]
+    restored = _run(model, with_noise_map(model, noisy[np.newaxis], levels))
     return np.clip(keras.ops.convert_to_numpy(restored)[0], 0.0, 1.0).astype(np.float32)
 
 

@@ -151,6 +151,7 @@ def denoise_tiled(
     multiple: int = 1,
     batch_size: int = DEFAULT_BATCH,
     progress: bool = False,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """Denoise an ``(H, W, 3)`` float image in [0, 1] tile by tile; float32 in [0, 1] back.
 
@@ -161,14 +162,24 @@ def denoise_tiled(
         multiple: the network's multiple (``MODELS[name].multiple``): tile starts are aligned to it.
         batch_size: tiles per call of ``denoise_batch``; the only ones in flight.
         progress: show a tqdm bar over the tiles (on stderr).
+        extra: ``(H, W, k)`` channels cut with the same windows and appended to each tile after its
+            three (a noise-level map and its flag, for a network told the noise); ``denoise_batch``
+            then gets ``(N, h, w, 3 + k)`` and still returns three channels.
 
     Raises:
         casestudy.filters.FilterInputError: an image that is not ``(H, W, 3)`` float in [0, 1].
-        ValueError: bad tile geometry (see :func:`tile_geometry`).
+        ValueError: bad tile geometry (see :func:`tile_geometry`), or ``extra`` of another height and width.
     """
     from tqdm.auto import tqdm
 
     noisy = check_noisy(image)
+    if extra is not None:
+        extra = np.asarray(extra, np.float32)
+        if extra.ndim != 3 or extra.shape[:2] != noisy.shape[:2]:
+            raise ValueError(f"extra channels of shape {extra.shape} do not match the image's {noisy.shape[:2]}")
+        source = np.concatenate([noisy, extra], axis=-1)
+    else:
+        source = noisy
     tile, shared = tile_geometry(tile_size, overlap, multiple)
     height, width = noisy.shape[:2]
     tiles = plan_tiles(height, width, tile, shared)
@@ -176,9 +187,9 @@ def denoise_tiled(
     total = np.zeros((height, width), dtype=np.float32)
     with tqdm(total=len(tiles), unit="tile", desc="denoise", disable=not progress, leave=False) as bar:
         for batch in _batches(tiles, max(1, int(batch_size))):
-            stack = np.stack([noisy[t.top : t.bottom, t.left : t.right] for t in batch])
+            stack = np.stack([source[t.top : t.bottom, t.left : t.right] for t in batch])
             restored = np.asarray(denoise_batch(stack), dtype=np.float32)
-            if restored.shape != stack.shape:
+            if restored.shape != (*stack.shape[:3], 3):
                 raise ValueError(f"denoise_batch returned shape {restored.shape} for a batch of {stack.shape}")
             for t, piece in zip(batch, restored):
                 weight = np.outer(

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 #: Share of training patches whose map is withheld (zeros, flag 0): the network learns to run blind too.
-WITHHELD = 0.3
+WITHHELD = 0.5
 #: Standard deviation (pixels) of the Gaussian that smooths the squared noise into a local level.
 SMOOTHING_PX = 4.0
 
