@@ -14,6 +14,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 
 from casestudy.filters import nlm_weights  # noqa: E402
 from casestudy.plots.results import (  # noqa: E402
+    before_after_figure,
     OTHER_COLOURS,
     comparison_grid,
     method_colour,
@@ -171,3 +172,28 @@ def test_save_figure_writes_atomically_and_closes(tmp_path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in path.parent.iterdir()] == ["line.png"]
     assert not plt.fignum_exists(figure.number)
+
+
+def _quality_rows(gap: float, given_back: float) -> pd.DataFrame:
+    """Quality-check rows of one network ``gap`` dB from BM3D (true) at every sigma, a clean photo back at ``given_back``."""
+    rows = []
+    for sigma in (5, 25):
+        rows += [{"check": "white", "condition": f"sigma {sigma}", "image": "a", "method": "bm3d (true)", "psnr": 30.0},
+                 {"check": "white", "condition": f"sigma {sigma}", "image": "a", "method": "mwcnn", "psnr": 30.0 + gap}]
+    rows.append({"check": "clean", "condition": "clean in", "image": "a", "method": "mwcnn", "psnr": given_back})
+    return pd.DataFrame(rows)
+
+
+def test_before_after_figure_draws_the_gap_and_the_clean_photo() -> None:
+    figure = before_after_figure(_quality_rows(-3.0, 36.0), _quality_rows(-1.0, 44.0), ["mwcnn"])
+    sweep, clean = figure.axes
+    dashed, solid = sweep.get_lines()[:2]
+    assert dashed.get_linestyle() == "--" and list(dashed.get_ydata()) == [-3.0, -3.0]
+    assert list(solid.get_xdata()) == [5.0, 25.0] and list(solid.get_ydata()) == [-1.0, -1.0]
+    assert sorted(bar.get_height() for bar in clean.patches) == [36.0, 44.0]
+    plt.close(figure)
+
+
+def test_before_after_figure_needs_the_network_in_both_runs() -> None:
+    with pytest.raises(ValueError, match="nafnet"):
+        before_after_figure(_quality_rows(-3.0, 36.0), _quality_rows(-1.0, 44.0), ["mwcnn", "nafnet"])

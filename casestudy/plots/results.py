@@ -259,3 +259,45 @@ def psnr_by_iso_figure(
     label_axes(axes, title, "ISO of the noisy shot (log scale)", "mean PSNR (dB)")
     axes.grid(alpha=0.3)
     return figure
+
+
+def before_after_figure(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    networks: Sequence[str],
+    reference: str = "bm3d (true)",
+    title: str = "What the retraining changed: the same check, the weights before and after",
+) -> Figure:
+    """Two panels from two runs of the quality check (:func:`casestudy.evaluation.quality_check.quality_rows`):
+    each network's PSNR minus ``reference`` on white noise against sigma (dashed: before, solid: after), and the
+    PSNR of a clean photo given back (bars: before, after).
+
+    Raises:
+        ValueError: a network missing from either run.
+    """
+    missing = [name for name in networks for rows in (before, after) if name not in set(rows["method"])]
+    if missing:
+        raise ValueError(f"no rows for {sorted(set(missing))} in both runs of the quality check")
+    figure, (sweep, clean) = new_figure(11.5, 4.2, ncols=2, gridspec_kw={"width_ratios": [1.6, 1]})
+    width = 0.8 / 2
+    for index, name in enumerate(networks):
+        colour = method_colour(name)
+        for when, rows, style in (("before", before, "--"), ("after", after, "-")):
+            white = rows[rows["check"] == "white"].groupby(["condition", "method"])["psnr"].mean().unstack()
+            sigmas = sorted(white.index, key=lambda condition: float(condition.split()[-1]))
+            gap = [white.loc[condition, name] - white.loc[condition, reference] for condition in sigmas]
+            sweep.plot([float(c.split()[-1]) for c in sigmas], gap, style, marker="o", color=colour,
+                       label=f"{_label_of(name)}, {when}")  # fmt: skip
+            given_back = rows[(rows["check"] == "clean") & (rows["method"] == name)]["psnr"].mean()
+            offset = -width / 2 if when == "before" else width / 2
+            clean.bar(index + offset, given_back, width, color=colour, alpha=0.45 if when == "before" else 1.0,
+                      hatch="//" if when == "before" else None, edgecolor="black", linewidth=0.5)  # fmt: skip
+    sweep.axhline(0.0, color="black", lw=0.8)
+    label_axes(sweep, "White noise: PSNR minus BM3D given the true sigma", "noise sigma (of 255)", "dB")
+    sweep.legend(fontsize="x-small", ncols=2)
+    sweep.grid(alpha=0.3)
+    clean.set_xticks(range(len(networks)), [_label_of(name) for name in networks])
+    label_axes(clean, "A clean photo in: PSNR of what comes back\n(hatched: before, solid: after)", "", "dB")
+    clean.grid(alpha=0.3, axis="y")
+    figure.suptitle(title)
+    return figure
