@@ -147,3 +147,15 @@ def test_each_condition_is_scored_on_each_pair(weights: Path, photo: np.ndarray)
     assert table.loc["all", "blind"] == pytest.approx(rows[rows["method"] == "blind"]["psnr"].mean())
     with pytest.raises(ValueError, match="unknown condition"):
         map_condition_rows(method, pairs, conditions=("exif",))
+
+
+def test_the_checks_run_a_network_told_the_noise_on_its_estimate(weights: Path, photo: np.ndarray) -> None:
+    from casestudy.evaluation.unseen.check import network_denoisers
+    from casestudy.models import load_model
+
+    from_file = network_denoisers({"nafnet": weights})["nafnet"]
+    expected = prepare_method("nafnet", weights=weights).with_map_mode("estimate")(photo)
+    np.testing.assert_allclose(from_file(photo), expected, atol=1e-6)
+    model = load_model(weights)
+    as_object = network_denoisers({"nafnet": model})["nafnet"]  # no file, no noise level function: blind
+    np.testing.assert_allclose(as_object(photo), denoise_image(model, photo), atol=1e-6)

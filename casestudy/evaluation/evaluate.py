@@ -42,8 +42,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from casestudy.data.pairs import iter_pairs
 from casestudy.evaluation.methods import (
     METHODS, EvalContext, default_methods, pair_runner,

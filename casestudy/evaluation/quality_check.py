@@ -21,7 +21,6 @@ each cell the mean over the images and its spread (standard deviation) across th
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ import numpy as np
 from casestudy.config import Profile
 from casestudy.evaluation.scoring import Pair, Runner, on_noisy, score_pairs
 from casestudy.evaluation.tuning import blind_filters
+from casestudy.evaluation.unseen.check import network_denoisers
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,15 +54,6 @@ def bm3d_true_sigma(noisy: np.ndarray, sigma: float) -> np.ndarray:
     with numpy_for_bm4d():
         out = bm3d.bm3d_rgb(check_noisy(noisy).astype(np.float64), sigma_psd=float(sigma))
     return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-def network_denoisers(networks: Mapping[str, Any]) -> dict[str, Denoiser]:
-    """``{name: keras model or .keras file}`` -> ``{name: image -> denoised image}`` (whole image at once; the files
-    load as the unseen check loads them, :func:`casestudy.evaluation.unseen.check.load_networks`)."""
-    from casestudy.evaluation.unseen.check import load_networks
-    from casestudy.inference.network import denoise_image
-
-    return {name: functools.partial(denoise_image, model) for name, model in load_networks(networks).items()}
 
 
 def check_images(profile: Profile, long_side: int, max_images: int | None = None) -> list[tuple[str, np.ndarray]]:

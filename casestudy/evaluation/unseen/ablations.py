@@ -11,7 +11,6 @@ Both are read in ``07_pridnet.ipynb``.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from casestudy.evaluation.unseen.check import (
-    BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, load_networks, bm3d_true_psd, check_pairs, level_order,
+    BM3D_COLUMN, NLM_COLUMN, NOISY_COLUMN, UnseenCheckError, network_denoisers, bm3d_true_psd, check_pairs, level_order,
     nlm_true_sigma, noise_autocorrelation, read_record,
 )  # fmt: skip
 
@@ -62,7 +61,6 @@ def correlation_ablation(
     """
     from casestudy.data.pairs import iter_pairs
     from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs, wide_table
-    from casestudy.inference.network import denoise_image
     from casestudy.io import to_uint8
     from casestudy.noise.degrade import add_poisson_gaussian
 
@@ -71,7 +69,7 @@ def correlation_ablation(
         levels = {level["name"]: (float(level["a"]), float(level["b"])) for level in record["noise"]["levels"]}
     except (KeyError, TypeError) as error:
         raise UnseenCheckError(f"{check_dir}: the check's record does not list its noise levels ({error})") from None
-    models = load_networks(networks)
+    models = network_denoisers(networks)
     clashes = sorted(set(models) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "level", NOISE_KIND_COLUMN})
     if clashes:
         raise ValueError(f"network column name(s) {clashes} clash with the ablation's own columns")
@@ -89,7 +87,7 @@ def correlation_ablation(
         runners[NLM_COLUMN] = lambda pair: nlm_true_sigma(pair.noisy, pair.sigma)
         runners[BM3D_COLUMN] = lambda pair: bm3d_true_psd(pair.noisy, pair.sigma,
                                                           autocorrelation[pair.keys[NOISE_KIND_COLUMN]])  # fmt: skip
-    runners |= {name: on_noisy(functools.partial(denoise_image, model)) for name, model in models.items()}
+    runners |= {name: on_noisy(denoise) for name, denoise in models.items()}
     table = wide_table(score_pairs(pairs(), runners), ["pair", "level", NOISE_KIND_COLUMN]).drop(columns="pair")
     order = {level: position for position, level in enumerate(level_order(list(table["level"].unique())))}
     summary = table.groupby(["level", NOISE_KIND_COLUMN]).mean()
@@ -134,17 +132,16 @@ def brightness_bias(
     import pandas as pd
 
     from casestudy.data.pairs import iter_pairs
-    from casestudy.inference.network import denoise_image
 
     edges = np.asarray(bins, dtype=np.float64)
     if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0.0 or edges[-1] != 1.0 or np.any(np.diff(edges) <= 0):
         raise ValueError(f"bins must increase from 0 to 1, got {list(bins)}")
     labels = [f"{low:g}-{high:g}" for low, high in zip(edges[:-1], edges[1:])]
     record = read_record(check_dir)
-    models = load_networks(networks)
+    models = network_denoisers(networks)
     sums: dict[tuple[str, ...], dict[str, float]] = {}
     for row, noisy, clean in iter_pairs(check_pairs(check_dir, record, max_images)):
-        outputs = {NOISY_COLUMN: noisy, **{name: denoise_image(model, noisy) for name, model in models.items()}}
+        outputs = {NOISY_COLUMN: noisy, **{name: denoise(noisy) for name, denoise in models.items()}}
         brightness = clean.mean(axis=-1)
         which = np.clip(np.searchsorted(edges, brightness, side="right") - 1, 0, len(labels) - 1)
         for index, label in enumerate(labels):

@@ -8,7 +8,7 @@ every pair with
   ``noisy - clean`` (patch 5, distance 6, scikit-image's fast mode);
 * **BM3D given the true noise PSD**: the true spread and the check's own correlation kernel
   (recorded in ``unseen.json``), as :func:`casestudy.noise.psd.kernel_to_psd` shapes it;
-* each **network**, whole image, as :func:`casestudy.inference.network.denoise_image` runs it;
+* each **network**, whole image, as :func:`network_denoisers` runs it (a network told the noise with its estimated map);
 
 and returns the PSNR of every pair (one row each) and their mean per noise level. The two
 classical filters get what a blind denoiser never has, the true noise, so they are a high bar:
@@ -191,6 +191,37 @@ def load_networks(networks: Sequence[str] | Mapping[str, Any] | None) -> dict[st
             for name, value in networks.items()}  # fmt: skip
 
 
+def network_denoisers(networks: Sequence[str] | Mapping[str, Any] | None) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """``{name: noisy -> denoised}``: each network of :func:`load_networks`' ``networks`` as a user runs it on a
+    photo without metadata, whole image at once.
+
+    A blind network takes the photo alone; a network told the noise gets the map of the image's own estimate
+    (:class:`casestudy.evaluation.methods.MappedNetworkMethod` with no ISO), read through the noise level
+    function beside its weights file. A model handed over as an object, or a file without that function
+    beside it, runs blind.
+    """
+    from casestudy.evaluation.methods import MappedNetworkMethod, noise_levels_path
+    from casestudy.inference.network import denoise_image
+    from casestudy.models import weights_path
+    from casestudy.noise.level_map import NoiseLevelFunction
+
+    if networks is None or not isinstance(networks, Mapping):
+        from casestudy.models import network_names
+
+        files: dict[str, Any] = {name: weights_path(name) for name in (network_names() if networks is None else networks)}
+    else:
+        files = {name: value if isinstance(value, (str, os.PathLike)) else None for name, value in networks.items()}
+    denoisers: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
+    for name, model in load_networks(networks).items():
+        curves = None if files[name] is None else noise_levels_path(files[name])
+        if int(model.input_shape[-1]) > 3 and curves is not None and curves.is_file():
+            denoisers[name] = MappedNetworkMethod(name=name, label=name, model=model, source=Path(files[name]),
+                                                  curves=NoiseLevelFunction.load(curves))  # fmt: skip
+        else:
+            denoisers[name] = functools.partial(denoise_image, model)
+    return denoisers
+
+
 def run_unseen_check(
     check_dir: str | os.PathLike,
     networks: Sequence[str] | Mapping[str, Any] | None = None,
@@ -220,11 +251,10 @@ def run_unseen_check(
 
     from casestudy.data.pairs import iter_pairs
     from casestudy.evaluation.scoring import Pair, on_noisy, score_pairs
-    from casestudy.inference.network import denoise_image
 
     record = read_record(check_dir)
     rows = check_pairs(check_dir, record, max_images)
-    models = load_networks(networks)
+    models = network_denoisers(networks)
     blind = dict(blind or {})
     clashes = sorted((set(models) | set(blind)) & {NOISY_COLUMN, NLM_COLUMN, BM3D_COLUMN, "file", "image", "level",
                                                    "noise_std"})  # fmt: skip
@@ -237,7 +267,7 @@ def run_unseen_check(
         runners[NLM_COLUMN] = lambda pair: nlm_true_sigma(pair.noisy, pair.sigma)
         runners[BM3D_COLUMN] = lambda pair: bm3d_true_psd(pair.noisy, pair.sigma, autocorrelation)
     runners |= {name: on_noisy(denoise) for name, denoise in blind.items()}
-    runners |= {name: on_noisy(functools.partial(denoise_image, model)) for name, model in models.items()}
+    runners |= {name: on_noisy(denoise) for name, denoise in models.items()}
     records = []
     for row, noisy, clean in iter_pairs(rows):
         pair = Pair({"file": f"{row.instance}.png", "image": row.image, "level": row.level}, noisy, clean)
