@@ -125,3 +125,15 @@ def test_the_json_holds_what_the_card_describes(curves: NoiseLevelFunction, tmp_
     record = json.loads(curves.save(tmp_path / "c.json").read_text())
     assert record["format"] == "casestudy-noise-level-function" and record["source"] == "a test"
     assert len(record["edges"]) == len(record["slope"]) + 1 and record["phone_offset"].keys() == {"GP"}
+
+
+def test_a_large_photo_is_estimated_on_a_mosaic_of_windows() -> None:
+    from casestudy.noise.level_map import estimate_sample
+
+    small = np.zeros((100, 120, 3), np.float32)
+    assert estimate_sample(small, window=64, per_side=2) is small or np.shares_memory(estimate_sample(small, 64, 2), small)
+    large = np.arange(300 * 400, dtype=np.float32).reshape(300, 400, 1).repeat(3, axis=-1)
+    mosaic = estimate_sample(large, window=64, per_side=2)
+    assert mosaic.shape == (128, 128, 3)
+    np.testing.assert_array_equal(mosaic[:64, :64], large[:64, :64])  # top-left corner
+    np.testing.assert_array_equal(mosaic[64:, 64:], large[-64:, -64:])  # bottom-right corner

@@ -45,6 +45,10 @@ REFERENCE_ISO = 100.0
 BRIGHTNESS_SMOOTHING_PX = 2.0
 #: The metadata and the estimate disagree when their log ratio exceeds this many standard deviations.
 DISAGREEMENT_SPREADS = 2.0
+#: Larger photos are estimated on a mosaic of :data:`ESTIMATE_WINDOWS` windows of this side, spread over the photo:
+#: the estimate costs about as much as the network per megapixel, so it is bounded (about one megapixel).
+ESTIMATE_WINDOW = 512
+ESTIMATE_WINDOWS = 2
 #: Where a network told the noise can take its map from: ``auto`` (:func:`choose_noise_map`), one source only, or
 #: ``blind`` (withheld).
 MAP_MODES = ("auto", "metadata", "estimate", "blind")
@@ -162,7 +166,7 @@ def fit_noise_level_function(
         log_sigma = np.where(count >= MIN_COUNT, 0.5 * np.log(np.maximum(variance, 1e-12)), np.nan)
         brightness = _brightness(noisy)
         records.append({"log_sigma": log_sigma, "iso": _check_iso(iso), "phone": phone or "",
-                        "rms": noise_rms(noisy, clean), "estimate": estimate_noise_sigma(noisy),
+                        "rms": noise_rms(noisy, clean), "estimate": estimate_noise_sigma(estimate_sample(noisy)),
                         "weights": _bin_weights(brightness, bins)})  # fmt: skip
     if len({record["iso"] for record in records}) < 2:
         raise ValueError("fitting a noise level function needs pairs at two or more ISOs")
@@ -216,11 +220,24 @@ def metadata_map(noisy: np.ndarray, curves: NoiseLevelFunction, iso: float, phon
     return curves.sigma(_brightness(noisy), iso, phone)
 
 
+def estimate_sample(noisy: np.ndarray, window: int = ESTIMATE_WINDOW, per_side: int = ESTIMATE_WINDOWS) -> np.ndarray:
+    """What the estimate reads: the photo itself, or for a photo larger than ``per_side`` x ``per_side`` windows of
+    ``window`` pixels, those windows (evenly spread over it, corners included) stitched into one mosaic."""
+    height, width = np.shape(noisy)[:2]
+    if height <= per_side * window and width <= per_side * window:
+        return np.asarray(noisy)
+    tops = np.linspace(0, max(height - window, 0), per_side).round().astype(int)
+    lefts = np.linspace(0, max(width - window, 0), per_side).round().astype(int)
+    rows = [np.concatenate([noisy[top : top + window, left : left + window] for left in lefts], axis=1) for top in tops]
+    return np.concatenate(rows, axis=0)
+
+
 def estimated_level(noisy: np.ndarray, curves: NoiseLevelFunction) -> float:
-    """The blind estimate of the photo's noise level, corrected by its average bias on the fitting pairs."""
+    """The blind estimate of the photo's noise level (on :func:`estimate_sample`), corrected by its average bias on
+    the fitting pairs."""
     from casestudy.noise.estimate import estimate_noise_sigma
 
-    return float(estimate_noise_sigma(noisy) / math.exp(curves.estimate_bias))
+    return float(estimate_noise_sigma(estimate_sample(noisy)) / math.exp(curves.estimate_bias))
 
 
 @dataclasses.dataclass(frozen=True)
