@@ -19,7 +19,7 @@ the same load; every network's s/MP is also given as a multiple of NLM's. Parame
 :mod:`casestudy.models.complexity` (1 MAC = 2 FLOPs). Other jobs on the machine
 slow everything down: run it on an idle machine.
 
-    .venv/bin/python benchmarks/bench_networks.py [--profiles laptop,gpu] [--models rednet,mwcnn,pridnet]
+    .venv/bin/python benchmarks/bench_networks.py [--profiles laptop,gpu] [--models rednet,mwcnn,pridnet,nafnet]
         [--precisions float32,mixed_bfloat16] [--steps 6] [--repeats 3] [--width pridnet=16 ...]
 """
 
@@ -64,8 +64,8 @@ def measure(name: str, width: int, precision: str, steps: int, repeats: int) -> 
 
     import keras
 
+    from casestudy.inference.network import denoise_image, with_noise_map
     from casestudy.models import build_model
-    from casestudy.inference.network import denoise_image
 
     keras.utils.set_random_seed(0)
     keras.mixed_precision.set_global_policy(precision)
@@ -74,20 +74,22 @@ def measure(name: str, width: int, precision: str, steps: int, repeats: int) -> 
     rng = np.random.default_rng(0)
     clean = rng.random((BATCH, PATCH, PATCH, 3), dtype=np.float32)
     noisy = np.clip(clean + rng.normal(0, NOISE_SIGMA, clean.shape), 0, 1).astype(np.float32)
+    told = with_noise_map(model, noisy, NOISE_SIGMA) if model.input_shape[-1] > 3 else noisy  # a network told the noise
+    level = NOISE_SIGMA if model.input_shape[-1] > 3 else None
     step_times = []
     for step in range(2 + steps):
         start = time.perf_counter()
-        model.train_on_batch(noisy, clean)
+        model.train_on_batch(told, clean)
         if step >= 2:
             step_times.append(time.perf_counter() - start)
     image = noisy_photo()
     nlm, nlm_params = nlm_filter()
-    denoise_image(model, image)  # warm-up
+    denoise_image(model, image, level)  # warm-up
     nlm(image, **nlm_params)
     infer_times, nlm_times = [], []
     for _ in range(repeats):  # interleaved, so both see the same load on a shared machine
         start = time.perf_counter()
-        denoise_image(model, image)
+        denoise_image(model, image, level)
         infer_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         nlm(image, **nlm_params)

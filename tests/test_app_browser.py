@@ -26,6 +26,7 @@ import pytest
 from PIL import Image
 
 from casestudy import io
+from casestudy.app import logic
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMERA = {"Make": "Apple", "Model": "iPhone 7", "ISOSpeedRatings": 800, "ExposureTime": 1 / 60}
@@ -132,14 +133,53 @@ def _file_input(page, label: str):
     return uploader.locator('input[type="file"]')
 
 
+def _swipe(page):
+    """The before/after swipe's frame (its document is built by :mod:`casestudy.app.swipe`)."""
+    return page.frame_locator('iframe[title^="Before/after swipe"]')
+
+
+def _split(frame) -> tuple[float, str]:
+    """The swipe's range value and the top (noisy) image's clip, as the browser has them."""
+    value = float(frame.locator("#split").input_value())
+    return value, frame.locator("img.before").evaluate("image => getComputedStyle(image).clipPath")
+
+
+def _choose(page, label: str) -> None:
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").click()
+    page.get_by_role("option", name=label).click()
+
+
 def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page, tmp_path: Path) -> None:
     sync_api.expect(page.get_by_text("Upload a noisy photo to begin.")).to_be_visible()
+
+    # The menu opens on the method the committed quality table ranks best on unseen noise, and its help says so.
+    default, why = logic.default_method()
+    labels = logic.method_labels()
+    menu = page.locator('[data-testid="stSelectbox"]').filter(has_text="Method")
+    sync_api.expect(menu.get_by_role("combobox", name="Method")).to_have_value(labels[default])
+    menu.get_by_role("button", name="Help for Method").hover()
+    sync_api.expect(page.get_by_text(why.split(":")[0] + ":")).to_be_visible()
+    # The tiles are settings for the curious: inside the sidebar's "Advanced" expander, each with its help.
+    advanced = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text="Advanced")
+    tile = advanced.locator('[data-testid="stSlider"]').filter(has_text="Tile size (networks)")
+    sync_api.expect(tile).to_be_hidden()
+    advanced.get_by_text("Advanced").click()
+    sync_api.expect(tile).to_be_visible()
+    sync_api.expect(advanced.locator('[data-testid="stSlider"]').filter(has_text="Tile overlap")).to_be_visible()
+    # The strength checks need a filter; the table decides which method comes first.
+    name = default if logic.has_strength(default) else "nlm"
+    if name != default:
+        _choose(page, labels[name])
+
     _file_input(page, "Your photo").set_input_files(str(_photo(tmp_path / "street.jpg", tmp_path / "clean.png")))
 
-    # The camera's EXIF is shown; the denoised image and its download appear.
+    # The camera's EXIF is shown; the before/after swipe and the download appear.
     sync_api.expect(page.get_by_text("iPhone 7").first).to_be_visible()
-    sync_api.expect(page.get_by_text("Denoised (NLM)")).to_be_visible()
-    button = page.get_by_role("button", name="Download street-nlm.jpg")
+    frame = _swipe(page)
+    sync_api.expect(frame.locator(".label.after")).to_have_text(f"Denoised ({labels[name]})")
+    sync_api.expect(frame.locator(".label.before")).to_have_text("Noisy")
+    sync_api.expect(page.get_by_text("The whole photo, 104x72 pixels.")).to_be_visible()
+    button = page.get_by_role("button", name=f"Download street-{name}.jpg")
     with page.expect_download() as info:
         button.click()
     downloaded = Path(info.value.path()).read_bytes()
@@ -147,6 +187,33 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
         assert image.format == "JPEG" and image.size == (104, 72)
         assert image.getexif()[0x0110] == "iPhone 7"
         image.load()
+
+    # The swipe starts at the middle; the keyboard moves the divider through the range input ...
+    assert _split(frame) == (50.0, "inset(0px 50% 0px 0px)")
+    split = frame.locator("#split")
+    split.focus()
+    split.press("Home")
+    assert _split(frame) == (0.0, "inset(0px 100% 0px 0px)")  # all denoised
+    for _ in range(10):
+        split.press("ArrowRight")
+    assert _split(frame) == (5.0, "inset(0px 95% 0px 0px)")
+    # ... and the mouse drags it: pressed in the middle, let go at three quarters of the width.
+    box = frame.locator("#swipe").bounding_box()
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.75, middle, steps=5)
+    page.mouse.up()
+    value, clip = _split(frame)
+    assert abs(value - 75) < 2 and clip.startswith("inset(0px 2")
+    left = frame.locator(".divider").evaluate("divider => divider.style.left")
+    assert abs(float(left.rstrip("%")) - value) < 1e-6
+
+    # Zoomed in, the swipe shows the photo's own pixels, each drawn 4x4, unsmoothed.
+    page.locator('[data-testid="stRadio"]').filter(has_text="Zoom").get_by_text("4x").click()
+    sync_api.expect(page.get_by_text("each pixel drawn 4x4 display pixels")).to_be_visible()
+    sync_api.expect(frame.locator("#swipe")).to_have_class("swipe native")
+    assert frame.locator("#swipe").bounding_box()["width"] == 104 * 4
 
     # The clean reference gives PSNR and SSIM of the noisy and the denoised photo.
     _file_input(page, "Clean reference").set_input_files(str(tmp_path / "clean.png"))
@@ -163,12 +230,13 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     sync_api.expect(page.get_by_text("strength 1.5")).to_be_visible()
 
     # A network, chosen in the menu, is loaded (in safe mode) and run tile by tile; it has no strength dial.
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").click()
-    page.get_by_role("option", name="REDNet").click()
-    sync_api.expect(page.get_by_text("Denoised (REDNet)")).to_be_visible()
+    _choose(page, "REDNet")
+    sync_api.expect(frame.locator(".label.after")).to_have_text("Denoised (REDNet)")
     sync_api.expect(page.get_by_text("loaded in Keras safe mode")).to_be_visible()
     sync_api.expect(page.get_by_role("button", name="Download street-rednet.jpg")).to_be_visible()
     sync_api.expect(dial).to_be_disabled()
+    page.locator('[data-testid="stSlider"]').filter(has_text="Strength").get_by_role("button", name="Help for Strength").hover()
+    sync_api.expect(page.get_by_text("This network is blind")).to_be_visible()  # the note says why
 
     # A text file named like a photo is refused with the app's message, not a traceback.
     fake = tmp_path / "holiday.png"

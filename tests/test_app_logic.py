@@ -282,3 +282,134 @@ def test_before_after_figure_shows_the_same_crop_of_both() -> None:
 def test_only_the_filters_that_scale_a_noise_level_get_a_strength_dial() -> None:
     assert logic.has_strength("nlm") and logic.has_strength("bm3d")
     assert not any(logic.has_strength(name) for name in ("rednet", "mwcnn", "pridnet", "nosuchmethod"))
+
+
+# --------------------------------------------------------------------------- the default method
+
+HEADER = "check,condition,image,method,psnr,dark_shift\n"
+
+
+def _quality_csv(path: Path, rows: list[tuple[str, str, float]]) -> Path:
+    """A quality-check table with ``(check, method, psnr)`` rows (the other columns filled in)."""
+    lines = [f"{check},medium,scene{index % 2},{method},{psnr},0.1\n" for index, (check, method, psnr) in enumerate(rows)]
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_the_default_method_is_the_best_mean_on_the_unseen_check(tmp_path: Path) -> None:
+    table = _quality_csv(tmp_path / "quality.csv", [
+        ("unseen", "nlm (blind)", 30.0), ("unseen", "nlm (blind)", 32.0),    # mean 31.0
+        ("unseen", "bm3d (blind)", 31.5), ("unseen", "bm3d (blind)", 30.0),  # mean 30.75
+        ("unseen", "mwcnn", 33.0), ("unseen", "mwcnn", 29.5),                # mean 31.25: the best
+        ("unseen", "rednet", 31.2), ("unseen", "rednet", "nan"),             # an unfinished row does not count
+        ("white", "pridnet", 45.0), ("white", "pridnet", 45.0),              # another check: ignored
+    ])  # fmt: skip
+    assert logic.unseen_means(table) == pytest.approx({"nlm": 31.0, "bm3d": 30.75, "rednet": 31.2, "mwcnn": 31.25})
+    assert list(logic.unseen_means(table)) == ["nlm", "bm3d", "rednet", "mwcnn"]  # menu order
+    assert logic.best_unseen_method(table) == "mwcnn"
+    name, why = logic.default_method(table)
+    assert name == "mwcnn" and why == (
+        "Opens on MWCNN: best mean PSNR on the unseen-noise check (31.25 dB; benchmarks/results/quality.md)."
+    )
+
+
+def test_reference_rows_and_methods_the_app_lacks_never_win(tmp_path: Path) -> None:
+    table = _quality_csv(tmp_path / "quality.csv", [
+        ("unseen", "noisy", 99.0), ("unseen", "bm3d (true)", 98.0), ("unseen", "nlm (true)", 97.0),
+        ("unseen", "gaussian (blind)", 96.0), ("unseen", "unet", 95.0), ("unseen", "bm3d", 94.0),
+        ("unseen", "rednet", 28.0), ("unseen", "pridnet", 29.0), ("unseen", "bm3d (blind)", 27.0),
+    ])  # fmt: skip
+    assert logic.unseen_means(table) == pytest.approx({"bm3d": 27.0, "rednet": 28.0, "pridnet": 29.0})
+    assert logic.best_unseen_method(table) == "pridnet"
+
+
+def test_ties_go_to_the_method_first_in_the_menu(tmp_path: Path) -> None:
+    table = _quality_csv(tmp_path / "quality.csv", [("unseen", "pridnet", 30.0), ("unseen", "bm3d (blind)", 30.0)])
+    assert logic.best_unseen_method(table) == "bm3d"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,  # deleted
+        "",  # empty
+        "check,method\nunseen,rednet\n",  # no psnr column
+        HEADER + "white,sigma 5,a,rednet,30.0,0.1\n",  # no unseen rows
+        HEADER + "unseen,light,a,noisy,30.0,0.1\n",  # only a reference row
+        b"\xff\xfe\x00 not text",  # not UTF-8
+    ],
+)
+def test_a_missing_or_unreadable_table_falls_back_without_an_error(tmp_path: Path, content) -> None:
+    path = tmp_path / "quality.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert logic.best_unseen_method(path) == logic.FALLBACK_METHOD == "nlm"
+    name, why = logic.default_method(path)
+    assert name == "nlm" and "missing or unreadable" in why
+    assert logic.best_unseen_method(tmp_path) == "nlm"  # a folder, not a file
+
+
+def test_the_committed_table_is_found_from_the_package_and_read() -> None:
+    from casestudy.config import project_root
+
+    assert logic.QUALITY_CSV == project_root() / "benchmarks" / "results" / "quality.csv"
+    if not logic.QUALITY_CSV.is_file():
+        pytest.skip("benchmarks/results/quality.csv is not in this checkout")
+    means = logic.unseen_means()
+    assert {"nlm", "bm3d", "rednet", "mwcnn", "pridnet"} <= set(means) <= set(logic.method_labels())
+    assert logic.best_unseen_method() == max(means, key=means.get)
+
+
+def test_bm3d_runs_one_call_at_a_time_so_overlapping_sessions_do_not_crash_the_server() -> None:
+    # The bm3d library aborts the process when two calls overlap (a Streamlit server runs sessions in threads);
+    # numpy_for_bm4d, around every BM3D call, holds a lock. Two threads ask at once, in a child process: without
+    # the lock the child dies of SIGABRT, and this test process survives to say so.
+    import subprocess
+    import sys
+    import textwrap
+
+    child = textwrap.dedent("""
+        import threading
+        import numpy as np
+        from casestudy.app import logic
+        method = logic.load_method("bm3d", params_file="no-such-settings.json")
+        noisy = np.random.default_rng(0).random((24, 32, 3)).astype(np.float32)
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(logic.run_method(method, noisy))) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(results) == 2 and np.allclose(results[0], results[1], atol=1e-5)
+        print("both done")
+    """)
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "both done", done.stderr[-2000:]
+
+
+def test_a_network_told_the_noise_reads_the_uploads_iso_and_phone() -> None:
+    from PIL import Image
+
+    from casestudy.camera.phones import PHONES
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = PHONES["GP"].make, PHONES["GP"].model
+    exif.get_ifd(0x8769)[0x8827] = 800
+    assert logic.photo_metadata(exif) == (800.0, "GP")
+    other = Image.Exif()
+    other[0x010F], other[0x0110] = "Canon", "EOS 5D"
+    other.get_ifd(0x8769)[0x8827] = (1600, 1600)
+    assert logic.photo_metadata(other) == (1600.0, None)
+    assert logic.photo_metadata(None) == (None, None) and logic.photo_metadata(Image.Exif()) == (None, None)
+
+
+def test_the_strength_dial_is_for_filters_and_networks_told_the_noise() -> None:
+    from casestudy.models import MODELS
+
+    for name, spec in MODELS.items():
+        assert logic.has_strength(name) == (spec.map_channels > 0)
+    assert logic.has_strength("nlm") and logic.has_strength("bm3d")
+    method = logic.load_method("nlm")
+    assert logic.told_the_photo(method, None) is method

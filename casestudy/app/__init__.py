@@ -9,7 +9,8 @@ enforced by Streamlit's server as well as by the app. ``make app`` runs it.
 
 The package splits what the app does from how it looks: :mod:`casestudy.app.logic`
 holds plain, unit-tested functions (decode an upload with its limits, summarise its
-EXIF, load and run a method, crops, scores, the download), and
+EXIF, choose the default method, load and run a method, crops, scores, the download),
+:mod:`casestudy.app.swipe` builds the page's before/after swipe, and
 :mod:`casestudy.app.streamlit_app` is a thin script of widgets around them.
 Introduced in ``09_deployment.ipynb``.
 """

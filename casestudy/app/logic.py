@@ -18,8 +18,11 @@ functions inside JupyterLab:
   ``.keras`` file in Keras safe mode, or a classical filter with its tuned
   settings); :func:`run_method` runs it, a network tile by tile with a callback
   after each batch of tiles (the app's progress bar).
-* :func:`crop_window`, :func:`zoom` and :func:`preview` make the synchronised
-  before/after views; :func:`scores` gives PSNR and SSIM against a clean reference.
+* :func:`default_method` is the method the menu opens on: the best on unseen photos by the committed
+  quality check (:func:`best_unseen_method`), or :data:`FALLBACK_METHOD` when that table is gone.
+* :func:`preview` makes the display copy of a photo (:func:`display_size`) that the page's before/after
+  swipe (:mod:`casestudy.app.swipe`) embeds; :func:`crop_window` and :func:`zoom` make the synchronised
+  crops of the notebook's widget; :func:`scores` gives PSNR and SSIM against a clean reference.
 * :func:`encode_download` writes the result in the upload's format with its EXIF and ICC profile.
 
 Introduced in ``09_deployment.ipynb``.
@@ -27,9 +30,11 @@ Introduced in ``09_deployment.ipynb``.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import io as _bytes_io
+import math
 import os
 import re
 import tempfile
@@ -44,8 +49,8 @@ from PIL import Image, UnidentifiedImageError
 from casestudy import io
 from casestudy.evaluation.methods import Method, Progress, prepare_method
 from casestudy.inference.denoise import CLASSICAL, Photo, photo_bytes, read_photo
-from casestudy.models import network_labels
 from casestudy.inference.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
+from casestudy.models import network_labels
 
 #: Largest upload accepted, in megabytes (a 12 MP phone JPEG is 3-8 MB, a 12 MP 8-bit PNG 20-35 MB).
 MAX_UPLOAD_MB = 64
@@ -58,10 +63,18 @@ FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}
 #: The labels of the classical filters the app offers (the networks' come from their registry entries).
 CLASSICAL_LABELS = {"nlm": "NLM", "bm3d": "BM3D"}
-#: The method selected when the app opens: NLM, which needs no weights file and loads neither Keras nor
-#: TensorFlow, so the first result comes quickly; the menu offers the stronger ones (README, "Shipped weights").
-DEFAULT_METHOD = "nlm"
-
+#: The quality check's rows, committed with the repository (``benchmarks/bench_quality.py`` writes them; the
+#: table a reader sees is ``quality.md`` beside it). Found from the package's own folder: the repository root
+#: is the parent of ``casestudy/``, wherever the app is started from.
+QUALITY_CSV = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "quality.csv"
+#: The check whose rows choose the default method: photos and noise no network was trained on.
+UNSEEN_CHECK = "unseen"
+#: The method the app opens on when the quality table is missing or unreadable: NLM, which needs no weights
+#: file and loads neither Keras nor TensorFlow, so the first result comes quickly.
+FALLBACK_METHOD = "nlm"
+#: Suffix of a classical filter that estimates the noise itself, as the quality check names it (``nlm (blind)``):
+#: what the app runs. Rows given the true noise level (``(true)``) and the ``noisy`` input are references.
+_BLIND = " (blind)"
 
 
 class UploadError(ValueError):
@@ -204,6 +217,27 @@ def _exposure(seconds: Any) -> str:
     return f"{Fraction(value).limit_denominator(10)} s"
 
 
+def photo_metadata(exif: Image.Exif | None) -> tuple[float | None, str | None]:
+    """``(iso, phone)`` of an upload's EXIF, as a network told the noise takes them: the ISO (the first value when
+    a camera writes several; ``None`` when absent or not a positive number) and the SIDD code of a phone whose
+    make and model these are (``None`` for any other camera)."""
+    from casestudy.camera.phones import phone_code
+
+    if exif is None:
+        return None, None
+    iso = exif.get_ifd(_EXIF_IFD).get(_SUB["iso"])
+    iso = iso[0] if isinstance(iso, tuple) and iso else iso
+    try:
+        iso = float(iso) if iso is not None else None
+    except (TypeError, ValueError):
+        iso = None
+    if iso is not None and not (np.isfinite(iso) and iso > 0):
+        iso = None
+    make = str(exif.get(_IFD0["make"], "")).strip("\x00 ")
+    model = str(exif.get(_IFD0["model"], "")).strip("\x00 ")
+    return iso, phone_code(make, model)
+
+
 def exif_summary(exif: Image.Exif | None) -> dict[str, str]:
     """The camera's settings as text: ``camera``, ``ISO``, ``exposure``, ``aperture``, ``taken`` (those present).
 
@@ -241,12 +275,94 @@ def method_labels() -> dict[str, str]:
     return {**CLASSICAL_LABELS, **network_labels()}
 
 
-def has_strength(name: str) -> bool:
-    """Whether the app's method ``name`` has a strength dial (a filter that scales its noise level; the blind
-    networks have none)."""
-    from casestudy.filters import FILTERS
+def unseen_means(path: str | os.PathLike = QUALITY_CSV) -> dict[str, float]:
+    """Mean PSNR (dB) over the quality check's ``unseen`` rows, per method the app offers, in menu order.
 
+    Reads the CSV that ``benchmarks/bench_quality.py`` writes (columns ``check``, ``method``, ``psnr`` among
+    others). ``nlm (blind)`` counts as the app's ``nlm`` and ``bm3d (blind)`` as ``bm3d`` (the app's filters
+    estimate the noise themselves); networks keep their names. The ``noisy`` input, the ``(true)`` rows (given
+    the noise level, which no user has), a bare filter name (which does not say which of the two it was),
+    methods the app does not offer and rows without a finite PSNR are left out.
+
+    Raises:
+        OSError: the file cannot be read; ValueError (``csv.Error`` included): it is not such a table.
+    """
+    offered = method_labels()
+    totals: dict[str, list[float]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"check", "method", "psnr"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: not the quality check's table (no {', '.join(sorted(missing))} column)")
+        for row in reader:
+            method = (row["method"] or "").strip()
+            name = method.removesuffix(_BLIND)
+            if row["check"] != UNSEEN_CHECK or name not in offered or (name in CLASSICAL and method == name):
+                continue
+            try:
+                value = float(row["psnr"])
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(value):
+                totals.setdefault(name, []).append(value)
+    return {name: sum(totals[name]) / len(totals[name]) for name in offered if name in totals}
+
+
+def _readable_means(path: str | os.PathLike) -> dict[str, float]:
+    """:func:`unseen_means`, or nothing when the table is missing or unreadable."""
+    try:
+        return unseen_means(path)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error):
+        return {}
+
+
+def best_unseen_method(path: str | os.PathLike = QUALITY_CSV) -> str:
+    """The app's method with the best mean PSNR on the quality check's unseen-noise photos, read from ``path``.
+
+    Unseen noise is what a user's photo brings, so that check, not the white-noise one the networks trained
+    on, picks the method the menu opens on (see :func:`unseen_means` for which rows count). Ties go to the
+    method first in the menu. A method the table lacks (a network registered after the check last ran) is no
+    candidate until the check is run again. A missing, unreadable or empty table gives :data:`FALLBACK_METHOD`,
+    without an error: a user may delete the benchmarks.
+    """
+    means = _readable_means(path)
+    return max(means, key=means.__getitem__) if means else FALLBACK_METHOD  # max keeps the first of a tie
+
+
+def default_method(path: str | os.PathLike = QUALITY_CSV) -> tuple[str, str]:
+    """The method the menu opens on (:func:`best_unseen_method`) and why, as a sentence for the menu's help."""
+    labels, means = method_labels(), _readable_means(path)
+    name = best_unseen_method(path)
+    if name not in means:
+        return name, (
+            f"Opens on {labels[name]}: the unseen-noise check's table (benchmarks/results/quality.csv) "
+            "is missing or unreadable, and it is the quickest to start (no weights, no TensorFlow)."
+        )
+    return name, (
+        f"Opens on {labels[name]}: best mean PSNR on the unseen-noise check ({means[name]:.2f} dB; "
+        "benchmarks/results/quality.md)."
+    )
+
+
+def has_strength(name: str) -> bool:
+    """Whether the app's method ``name`` has a strength dial: a filter that scales its noise level, or a network
+    told the noise, which scales its noise-level map; the blind networks have none."""
+    from casestudy.filters import FILTERS
+    from casestudy.models import MODELS
+
+    if name in MODELS:
+        return MODELS[name].map_channels > 0
     return name in FILTERS and FILTERS[name].strength_param is not None
+
+
+def told_the_photo(method: Method, exif: Image.Exif | None) -> Method:
+    """``method`` for this photo: a network told the noise gets the ISO and phone of its EXIF
+    (:func:`photo_metadata`); any other method comes back unchanged."""
+    from casestudy.evaluation.methods import MappedNetworkMethod
+
+    if not isinstance(method, MappedNetworkMethod):
+        return method
+    return method.with_metadata(*photo_metadata(exif))
 
 
 def load_method(
@@ -296,7 +412,9 @@ def run_method(
 
     A network runs tile by tile, so memory stays bounded on large photos, and
     ``on_progress(done, total)`` is called after every tile; a filter sees the whole photo and
-    reports ``(1, 1)`` when done (:meth:`casestudy.evaluation.methods.Method.run`).
+    reports ``(1, 1)`` when done (:meth:`casestudy.evaluation.methods.Method.run`). BM3D runs one call at a
+    time in this process (a second waits, :func:`casestudy.noise.psd.numpy_for_bm4d`): its library crashes the
+    process when two calls overlap, as two sessions of the app would make them.
     """
     return method.run(pixels, tile=tile, overlap=overlap, on_progress=on_progress)
 
@@ -338,15 +456,32 @@ def zoom(image: np.ndarray, window: Window, display: int = 512) -> np.ndarray:
     return np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
 
 
-def preview(image: np.ndarray, max_side: int = 1600) -> np.ndarray:
-    """``image`` as uint8, shrunk (area-averaged) so that its longer side is at most ``max_side``, for display."""
-    pixels = io.to_uint8(image)
-    height, width = pixels.shape[:2]
+def display_size(height: int, width: int, max_side: int = 1600) -> tuple[int, int]:
+    """``(height, width)`` of a photo's display copy: the longer side cut to ``max_side``, aspect kept, never enlarged.
+
+    Raises:
+        ValueError: a size or ``max_side`` below 1.
+    """
+    if min(height, width, max_side) < 1:
+        raise ValueError(f"display_size: sizes must be positive, got {height}x{width} and max_side {max_side}")
     scale = max_side / max(height, width)
     if scale >= 1:
+        return height, width
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def preview(image: np.ndarray, max_side: int = 1600) -> np.ndarray:
+    """``image`` as uint8, shrunk (area-averaged) to :func:`display_size`, for display; never enlarged.
+
+    The page embeds two such copies in its before/after swipe; a 12 MP photo at full size would make that page
+    tens of megabytes. The download is made from the full-resolution result, not from this.
+    """
+    pixels = io.to_uint8(image)
+    height, width = pixels.shape[:2]
+    shown = display_size(height, width, max_side)
+    if shown == (height, width):
         return pixels
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
+    return np.asarray(Image.fromarray(pixels).resize(shown[::-1], Image.Resampling.BOX))
 
 
 def scores(reference: np.ndarray, noisy: np.ndarray, denoised: np.ndarray, name: str = "reference") -> dict[str, dict[str, float]]:

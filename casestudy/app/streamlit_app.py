@@ -4,22 +4,30 @@ Run it with ``casestudy app`` (or ``make app``), which starts Streamlit with saf
 settings; options after ``--`` reach :func:`_options` here. Streamlit reruns this
 script from the top on every interaction, so the expensive steps are kept:
 methods in :func:`st.cache_resource` (a network is loaded once per server), the
-decoded upload and the last result in the session's state (moving a crop slider
-neither decodes nor denoises again). Introduced in ``09_deployment.ipynb``.
+decoded upload, the last result and its before/after swipe in the session's state
+(changing the zoom neither decodes nor denoises again; dragging the swipe's divider
+happens in the browser and does not rerun the script at all). Introduced in
+``09_deployment.ipynb``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
 import pandas as pd
 import streamlit as st
 
-from casestudy.app import logic
+from casestudy.app import logic, swipe
 
 TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
+#: Approximate time per megapixel on the project's 2-core CPU (the method menu's help).
+SPEEDS = (
+    "Per megapixel on a 2-core CPU: NLM about 15 seconds, BM3D about 3 minutes; the networks, tile by tile, "
+    "1 to 2 seconds."
+)
 
 
 def _options() -> argparse.Namespace:
@@ -29,6 +37,12 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--max-upload-mb", type=int, default=logic.MAX_UPLOAD_MB)
     parser.add_argument("--max-megapixels", type=float, default=logic.MAX_PIXELS / 1e6)
     return parser.parse_known_args(sys.argv[1:])[0]
+
+
+@st.cache_resource(show_spinner=False)
+def _default_method() -> tuple[str, str]:
+    """The method the menu opens on and why (:func:`casestudy.app.logic.default_method`), read once per server."""
+    return logic.default_method()
 
 
 @st.cache_resource(show_spinner="Loading the method (once per server)...")
@@ -51,24 +65,35 @@ def _decoded(uploaded, options: argparse.Namespace, slot: str) -> logic.Upload:
 
 
 def _denoised(upload: logic.Upload, method: logic.Method, tile: int, overlap: int) -> dict:
-    """The result for this photo and method: computed with a progress bar, or the session's last one."""
+    """The result for this photo and method: computed with a progress bar, or the session's last one.
+
+    The progress bar and spinner live in one placeholder that every run creates, so the elements after it
+    keep their places from run to run; Streamlit then keeps them too (the swipe keeps where its divider is
+    when the download button is pressed).
+    """
+    slot = st.empty()
     key = (upload.digest, method.name, method.description, tile, overlap)
     kept = st.session_state.get("result")
     if kept is not None and kept["key"] == key:
         return kept
     st.session_state.pop("result", None)  # one result per session: free the last one first
-    bar = st.progress(0.0, text=f"Denoising with {method.label}...")
+    with slot.container():
+        bar = st.progress(0.0, text=f"Denoising with {method.label}...")
 
-    def on_progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Denoising with {method.label}: tile {done} of {total}")
+        def on_progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, text=f"Denoising with {method.label}: tile {done} of {total}")
 
-    start = time.perf_counter()
-    with st.spinner(f"{method.label} is working..."):
-        pixels = logic.run_method(method, upload.pixels, tile=tile, overlap=overlap, on_progress=on_progress)
-    seconds = time.perf_counter() - start
-    bar.empty()
+        notes: list[str] = []
+        if hasattr(method, "announce"):  # a network told the noise says where its map came from
+            method = dataclasses.replace(method, announce=notes.append)
+        start = time.perf_counter()
+        with st.spinner(f"{method.label} is working..."):
+            pixels = logic.run_method(method, upload.pixels, tile=tile, overlap=overlap, on_progress=on_progress)
+        seconds = time.perf_counter() - start
+    slot.empty()
     download = logic.encode_download(pixels, upload, method.name)
-    kept = st.session_state["result"] = {"key": key, "pixels": pixels, "seconds": seconds, "download": download}
+    kept = st.session_state["result"] = {"key": key, "pixels": pixels, "seconds": seconds, "download": download,
+                                         "notes": notes}
     return kept
 
 
@@ -84,22 +109,38 @@ def _camera(upload: logic.Upload) -> None:
         st.caption("This EXIF is written into the download.")
 
 
-def _views(noisy, denoised, label: str) -> None:
-    left, right = st.columns(2)
-    left.image(logic.preview(noisy), caption="Noisy (your upload)", width="stretch")
-    right.image(logic.preview(denoised), caption=f"Denoised ({label})", width="stretch")
-    height, width = noisy.shape[:2]
-    st.subheader("Zoom: the same crop on both sides")
-    size_col, x_col, y_col = st.columns(3)
-    shorter = min(height, width)
-    size = size_col.slider("Crop size (pixels)", 8, shorter, min(128, shorter)) if shorter > 8 else shorter
-    across = x_col.slider("Crop centre, across (%)", 0, 100, 50)
-    down = y_col.slider("Crop centre, down (%)", 0, 100, 50)
-    window = logic.crop_window(height, width, down / 100, across / 100, size)
-    left, right = st.columns(2)
-    where = f"rows {window.top}-{window.bottom}, columns {window.left}-{window.right}"
-    left.image(logic.zoom(noisy, window), caption=f"Noisy, {where}", width="stretch")
-    right.image(logic.zoom(denoised, window), caption=f"Denoised, {where}", width="stretch")
+def _embed(page: str, height: int) -> None:
+    """Show a self-contained HTML ``page`` (scripts allowed) in a frame ``height`` CSS pixels high.
+
+    ``st.iframe`` where this Streamlit has it; ``streamlit.components.v1.html``, which it replaces, before that.
+    """
+    if hasattr(st, "iframe"):
+        st.iframe(page, height=height, alt="Before/after swipe: the noisy photo left of the divider, denoised right")
+    else:  # Streamlit before st.iframe
+        import streamlit.components.v1 as components
+
+        components.html(page, height=height)
+
+
+def _views(noisy, denoised, label: str, key: tuple) -> None:
+    """The before/after swipe over the photo, fitted or zoomed to its own pixels, built once per choice."""
+    st.subheader("Before and after")
+    zoom_col, where_col = st.columns([2, 1])
+    zoom = zoom_col.radio(
+        "Zoom", list(swipe.ZOOMS), horizontal=True,
+        help="Fit: the whole photo, downscaled for display. 1x, 2x, 4x: a crop at the photo's own resolution, "
+        "each pixel drawn 1, 2 or 4 display pixels wide, to judge fine detail and grain.",
+    )  # fmt: skip
+    where = where_col.selectbox(
+        "Where (zoomed)", list(swipe.PLACES), disabled=zoom == "Fit", help="Which part of the photo the zoom shows."
+    )
+    wanted = (key, label, zoom, where if zoom != "Fit" else None)
+    kept = st.session_state.get("swipe")
+    if kept is None or kept[0] != wanted:
+        kept = st.session_state["swipe"] = (wanted, swipe.swipe_view(noisy, denoised, label, zoom, where))
+    view = kept[1]
+    _embed(view.html, view.height)
+    st.caption(f"{view.caption} Drag the divider, or move the slider under the photo (arrow keys work).")
 
 
 def _scores(reference_file, upload: logic.Upload, denoised, options: argparse.Namespace) -> None:
@@ -125,23 +166,32 @@ def main() -> None:
     )
     with st.sidebar:
         names = list(logic.method_labels())
+        default, why = _default_method()
         name = st.selectbox(
             "Method",
             names,
-            index=names.index(logic.DEFAULT_METHOD),
+            index=names.index(default),
             format_func=logic.method_labels().get,
-            help="Per megapixel on a 2-core CPU: NLM about 15 seconds, BM3D about 3 minutes; "
-            "the networks, tile by tile, 1 to 2 seconds.",
+            help=f"{why} {SPEEDS}",
         )
         dial = logic.has_strength(name)
         strength = st.slider(
             "Strength", 0.5, 2.0, 1.0, 0.1, disabled=not dial,
-            help="How hard to smooth: a factor on the noise level the filter assumes; below 1 keeps more grain "
-            "and detail, above 1 smooths more." if dial else "The networks are blind: told nothing about the "
-            "noise, they have no strength control.",
+            help="How hard to smooth: a factor on the noise level the method assumes (a filter's, or the map a "
+            "network told the noise is given); below 1 keeps more grain and detail, above 1 smooths more."
+            if dial else "This network is blind: told nothing about the noise, it has no strength control.",
         )  # fmt: skip
-        tile = st.select_slider("Tile size (networks)", [128, 256, 512, 1024], value=512)
-        overlap = st.select_slider("Tile overlap", [0, 32, 64, 128], value=64)
+        with st.expander("Advanced"):
+            tile = st.select_slider(
+                "Tile size (networks)", [128, 256, 512, 1024], value=logic.DEFAULT_TILE,
+                help="The networks denoise the photo piece by piece: larger tiles need more memory, smaller "
+                "ones take longer (more overlap to compute) and risk more seams.",
+            )  # fmt: skip
+            overlap = st.select_slider(
+                "Tile overlap", [0, 32, 64, 128], value=logic.DEFAULT_OVERLAP,
+                help="Pixels shared by neighbouring tiles and blended: more hides the seams between tiles, "
+                "at the cost of speed.",
+            )  # fmt: skip
         reference_file = st.file_uploader(
             "Clean reference (optional): PSNR and SSIM", type=TYPES, max_upload_size=options.max_upload_mb
         )
@@ -160,7 +210,7 @@ def main() -> None:
         return
     _camera(upload)
     try:
-        method = _method(name, options.weights, options.params)
+        method = logic.told_the_photo(_method(name, options.weights, options.params), upload.photo.exif)
         if dial:
             method = method.with_strength(strength)
         result = _denoised(upload, method, tile, overlap)
@@ -168,11 +218,13 @@ def main() -> None:
         st.error(str(error))
         return
     st.success(f"{method.description}. Denoised in {result['seconds']:.1f} s.")
+    for note in result["notes"]:  # a network told the noise: where its map came from
+        st.caption(f"Noise map: {note}.")
     download = result["download"]
     st.download_button(
         f"Download {download.file_name}", data=download.data, file_name=download.file_name, mime=download.mime
     )
-    _views(upload.pixels, result["pixels"], method.label)
+    _views(upload.pixels, result["pixels"], method.label, result["key"])
     if reference_file is not None:
         _scores(reference_file, upload, result["pixels"], options)
 

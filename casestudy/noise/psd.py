@@ -24,6 +24,7 @@ Introduced in ``04_classical_filters.ipynb``.
 from __future__ import annotations
 
 import contextlib
+import threading
 import types
 from collections.abc import Iterable, Iterator
 
@@ -161,23 +162,31 @@ def _numpy_with_trapz() -> types.ModuleType:
     return shim
 
 
+#: One ``bm3d`` call at a time in a process: the package's native code (4.0.3) aborts the whole process
+#: (``Threading.cpp: ThreadPool::launchPool: Assertion `_threads.empty()' failed``) when two calls overlap, as
+#: they do in a Streamlit server, which runs every session's script, and a rerun, in threads of its own.
+_BM3D_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def numpy_for_bm4d() -> Iterator[None]:
-    """Run ``bm3d``/``bm4d`` with ``np.trapz`` available inside the ``bm4d`` module only.
+    """Run ``bm3d``/``bm4d`` one call at a time, with ``np.trapz`` available inside the ``bm4d`` module only.
 
     ``bm3d.bm3d_rgb`` with a PSD calls ``bm4d``'s parameter estimation, which uses
     ``np.trapz``; NumPy 2.4 removed it (``np.trapezoid`` is the same function).
     Within the block the ``bm4d`` module sees a ``numpy`` that also has ``trapz``;
-    NumPy itself is not changed, and with an older NumPy nothing is replaced.
-    Not thread-safe (it swaps a module attribute for the duration).
+    NumPy itself is not changed, and with an older NumPy nothing is replaced. Every
+    BM3D call of the package runs inside this block, which holds a lock
+    (:data:`_BM3D_LOCK`): a second thread waits for the first.
     """
     import bm4d
 
-    if hasattr(np, "trapz") or getattr(bm4d, "np", None) is not np:
-        yield
-        return
-    bm4d.np = _numpy_with_trapz()
-    try:
-        yield
-    finally:
-        bm4d.np = np
+    with _BM3D_LOCK:
+        if hasattr(np, "trapz") or getattr(bm4d, "np", None) is not np:
+            yield
+            return
+        bm4d.np = _numpy_with_trapz()
+        try:
+            yield
+        finally:
+            bm4d.np = np
