@@ -137,3 +137,16 @@ def test_a_large_photo_is_estimated_on_a_mosaic_of_windows() -> None:
     assert mosaic.shape == (128, 128, 3)
     np.testing.assert_array_equal(mosaic[:64, :64], large[:64, :64])  # top-left corner
     np.testing.assert_array_equal(mosaic[64:, 64:], large[-64:, -64:])  # bottom-right corner
+
+
+def test_a_files_metadata_comes_from_exif_else_from_its_sidd_folder(tmp_path: Path) -> None:
+    from casestudy.io import write_png
+    from casestudy.noise.level_map import metadata_of_file
+
+    image = np.full((8, 8, 3), 128, np.uint8)
+    folder = tmp_path / "0001_001_S6_00800_00060_3200_L"
+    folder.mkdir()
+    write_png(folder / "NOISY_SRGB_010.PNG", image)
+    assert metadata_of_file(folder / "NOISY_SRGB_010.PNG") == (800.0, "S6")
+    write_png(tmp_path / "plain.png", image)
+    assert metadata_of_file(tmp_path / "plain.png") == (None, None)

@@ -370,9 +370,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--map", choices=MAP_MODES, default="auto", dest="map_mode",
-        help="for a network told the noise, where its noise-level map comes from: auto (the photo's ISO from EXIF "
-        "unless the image disagrees, else an estimate from the image), metadata, estimate, or blind (no map); "
-        "default auto",
+        help="for a network told the noise, where its noise-level map comes from: auto (the photo's ISO and phone, from "
+        "EXIF or a SIDD folder name, unless the image disagrees; else an estimate from the image), metadata, estimate, "
+        "or blind (no map); default auto",
     )  # fmt: skip
     parser.add_argument("--iso", type=float, help="the photo's ISO, in place of its EXIF's (a network told the noise)")
 
@@ -382,7 +382,7 @@ def run_cli(args: argparse.Namespace) -> int:
     from casestudy.config import get_profile
     from casestudy.evaluation.methods import MappedNetworkMethod, prepare_method
     from casestudy.evaluation.tuning import filter_params_path
-    from casestudy.noise.level_map import NoiseLevelFileError, metadata_of_exif
+    from casestudy.noise.level_map import NoiseLevelFileError, metadata_of_file
     from casestudy.inference.tiling import tile_geometry
     from casestudy.models import MODELS, ModelLoadError, get_model_spec
 
@@ -402,7 +402,7 @@ def run_cli(args: argparse.Namespace) -> int:
                                     if args.method in MODELS else ""))  # fmt: skip
         for source, target in jobs:
             if isinstance(method, MappedNetworkMethod):
-                iso, phone = metadata_of_exif(io.read_exif(source))
+                iso, phone = metadata_of_file(source)
                 method = method.with_metadata(args.iso if args.iso is not None else iso, phone)
             denoise_file(source, target, method, args.tile, args.overlap, args.batch)
             print(f"{source} -> {target}")

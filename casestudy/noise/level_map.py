@@ -313,3 +313,20 @@ def fit_on_dataset(data_dir: str | os.PathLike, split: str = "train", seed: int 
     pairs = ((clean, noisy, float(row.iso), phone or None)
              for (row, noisy, clean), phone in zip(iter_pairs(rows), phones, strict=True))  # fmt: skip
     return fit_noise_level_function(pairs, source=f"{len(rows)} {split} pairs of {Path(data_dir).name}")
+
+
+def metadata_of_file(path: str | os.PathLike) -> tuple[float | None, str | None]:
+    """``(iso, phone code)`` of a photo file: from its EXIF (:func:`metadata_of_exif`), else from a SIDD instance
+    folder name it sits in (``0001_001_S6_00100_00060_3200_L/NOISY_SRGB_010.PNG``); ``None`` where neither says."""
+    from casestudy.data.errors import DataLayoutError
+    from casestudy.data.sidd_names import parse_instance_name
+    from casestudy.io import read_exif
+
+    iso, phone = metadata_of_exif(read_exif(path))
+    if iso is not None:
+        return iso, phone
+    try:
+        fields = parse_instance_name(Path(path).parent.name)
+    except DataLayoutError:
+        return None, phone
+    return float(fields["iso"]), str(fields["phone"])
