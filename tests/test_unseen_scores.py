@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import types
 from pathlib import Path
 
@@ -104,6 +105,8 @@ def test_notebook_scores_reuse_a_saved_table_newer_than_check_and_weights_with_b
         return types.SimpleNamespace(table=WITH_BLIND.head(2))
 
     monkeypatch.setattr(check, "run_unseen_check", scored)
+    monkeypatch.setattr("casestudy.models.network_names", lambda: ("rednet", "pridnet"))
+    _old_weights(tmp_path, monkeypatch)
     saved = save_table(WITH_BLIND, results_file(check_dir))
     rows, folder = unseen_scores.notebook_scores(get_profile("smoke"))
     assert folder == check_dir and len(rows) == 3 * 7 and not calls  # reused: 3 pairs of 7 methods
@@ -116,3 +119,50 @@ def test_notebook_scores_reuse_a_saved_table_newer_than_check_and_weights_with_b
     save_table(TABLE, results_file(check_dir))  # newer, but without the blind rows: scored again
     unseen_scores.notebook_scores(get_profile("smoke"))
     assert len(calls) == 2
+
+
+def test_notebook_scores_add_a_network_the_saved_table_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from casestudy.config import get_profile
+    from casestudy.evaluation.unseen import check
+    from casestudy.evaluation.unseen import scores as unseen_scores
+
+    check_dir = tmp_path / "unseen-check-48"
+    check_dir.mkdir()
+    (check_dir / "unseen.json").write_text("{}")
+    monkeypatch.setattr(check, "check_for_profile", lambda profile: (check_dir, CheckSize(48, 1)))
+    monkeypatch.setattr("casestudy.models.network_names", lambda: ("rednet", "pridnet", "nafnet"))
+    calls: list[dict] = []
+
+    def scored(folder, **options):
+        calls.append(options)
+        order = ["scene009_light.png", "astronaut_light.png", "astronaut_heavy.png"]  # another order: joined by file
+        scores = {name: [30.0, 31.0, 32.0] for name in options["networks"]}
+        return types.SimpleNamespace(table=pd.DataFrame({"file": order, "noisy": [0.0] * 3, **scores}))
+
+    monkeypatch.setattr(check, "run_unseen_check", scored)
+    weights = _old_weights(tmp_path, monkeypatch)
+    saved = save_table(WITH_BLIND, results_file(check_dir))
+    rows, _ = unseen_scores.notebook_scores(get_profile("smoke"))
+    assert calls == [{"networks": ["nafnet"], "max_images": 1, "classical": False}]
+    assert len(rows) == 3 * 8
+    table = load_table(saved)
+    assert table["nafnet"].tolist() == [31.0, 32.0, 30.0] and table["noisy"].tolist() == WITH_BLIND["noisy"].tolist()
+
+    # weights newer than the table (the table still newer than the check): the networks alone are scored again
+    os.utime(check_dir / "unseen.json", (0, 0))
+    os.utime(saved, (5, 5))
+    os.utime(weights, (10, 10))
+    unseen_scores.notebook_scores(get_profile("smoke"))
+    assert len(calls) == 2 and calls[-1]["networks"] == ["rednet", "pridnet", "nafnet"]
+    assert load_table(saved)["rednet"].tolist() == [31.0, 32.0, 30.0]  # replaced, not kept
+
+
+def _old_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every network's weights: one file, older than anything the test writes."""
+    weights = tmp_path / "old.keras"
+    weights.write_bytes(b"")
+    os.utime(weights, (0, 0))
+    monkeypatch.setattr("casestudy.models.weights_path", lambda name, *args: weights)
+    return weights

@@ -92,20 +92,30 @@ def notebook_scores(profile: Profile) -> tuple[pd.DataFrame, Path]:
 
     The check is built (seeded by the profile) when missing. Its per-pair table saved at
     :func:`casestudy.evaluation.unseen.check.results_file` (``07_pridnet.ipynb`` writes it) is reused when it
-    is newer than the check and every shipped weights file and has the blind filters' columns; otherwise
-    the check is scored now and the table saved (:func:`casestudy.evaluation.unseen.check.save_table`).
+    is newer than the check and has the blind filters' columns; a registered network it lacks (``07_pridnet.ipynb``
+    shows only the networks introduced so far) or whose weights file is newer than the table is scored alone and
+    its column put in. Otherwise the check is scored now and the table saved
+    (:func:`casestudy.evaluation.unseen.check.save_table`).
     """
-    from casestudy.config import project_root
     from casestudy.evaluation.tuning import blind_filters
     from casestudy.evaluation.unseen.build import RECORD_FILE
     from casestudy.evaluation.unseen.check import check_for_profile, run_unseen_check
+    from casestudy.models import network_names, weights_path
 
     check_dir, size = check_for_profile(profile)
     path = results_file(check_dir)
-    inputs = [check_dir / RECORD_FILE, *sorted((project_root() / "weights").glob("*.keras"))]
-    if path.is_file() and all(path.stat().st_mtime >= file.stat().st_mtime for file in inputs):
+    if path.is_file() and path.stat().st_mtime >= (check_dir / RECORD_FILE).stat().st_mtime:
         table = load_table(path)
         if set(BLIND) <= set(table.columns):
+            # a network the table lacks (a notebook that shows fewer networks saved it), or whose weights are newer
+            # than the table, is scored alone and its column put in
+            stale = [name for name in network_names() if name not in table.columns
+                     or weights_path(name).stat().st_mtime > path.stat().st_mtime]  # fmt: skip
+            if stale:
+                added = run_unseen_check(check_dir, networks=stale, max_images=size.max_images, classical=False).table
+                table = table.drop(columns=[name for name in stale if name in table.columns])
+                table = table.merge(added[["file", *stale]], on="file", how="left", validate="one_to_one")
+                save_table(table, path)
             return rows_from_table(table), check_dir
     table = run_unseen_check(check_dir, max_images=size.max_images, blind=blind_filters(profile)).table
     save_table(table, path)
