@@ -236,7 +236,7 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     sync_api.expect(page.get_by_role("button", name="Download street-rednet.jpg")).to_be_visible()
     sync_api.expect(dial).to_be_disabled()
     page.locator('[data-testid="stSlider"]').filter(has_text="Strength").get_by_role("button", name="Help for Strength").hover()
-    sync_api.expect(page.get_by_text("This network is blind")).to_be_visible()  # the note says why
+    sync_api.expect(page.get_by_text("This network runs blind here")).to_be_visible()  # the note says why
 
     # A text file named like a photo is refused with the app's message, not a traceback.
     fake = tmp_path / "holiday.png"

@@ -9,11 +9,12 @@ import pytest
 from casestudy.config import project_root
 from casestudy.models import build_model, load_model
 from casestudy.models.cards import (
-    CardError, export_weights, read_card, sha256_of, training_stages, verify_card, write_card,
+    CardError, card_path, export_weights, read_card, sha256_of, training_stages, verify_card, write_card,
 )  # fmt: skip
 from casestudy.models import dtype_policy
 
-SHIPPED = sorted((project_root() / "weights").glob("*.json"))
+#: The cards of the shipped weights (the folder also holds other JSON: a network told the noise ships its curves).
+SHIPPED = sorted(card_path(path) for path in (project_root() / "weights").glob("*.keras"))
 
 
 def _card(model_name: str = "rednet", width: int = 8) -> dict:
@@ -131,3 +132,16 @@ def test_a_reproduce_command_ships_the_checkpoint_the_card_ships() -> None:
         shipped = json.loads(card.read_text())
         ships_last = shipped["reproduce"].endswith("/last.keras")
         assert ships_last == (shipped["scores"]["validation"].get("checkpoint") == "last"), card.name
+
+
+def test_a_network_told_the_noise_ships_its_noise_level_function() -> None:
+    from casestudy.evaluation.methods import noise_levels_path
+    from casestudy.models import MODELS, weights_path
+    from casestudy.noise.level_map import NoiseLevelFunction
+
+    told = [name for name, spec in MODELS.items() if spec.map_channels and weights_path(name).is_file()]
+    for name in told:
+        curves = NoiseLevelFunction.load(noise_levels_path(weights_path(name)))
+        card = read_card(card_path(weights_path(name)))
+        assert card["noise_map"]["noise_levels"]["file"] == noise_levels_path(weights_path(name)).name
+        assert curves.pairs > 0 and len(curves.slope) == len(curves.edges) - 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +21,10 @@ BINS = 4
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A small untrained NAFNet-style network registered for these tests, saved with a flat noise level function."""
-    from casestudy.evaluation import methods
-    from casestudy.models import ModelSpec, register_model, unregister_model
+def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small untrained NAFNet-style network (the registered one, narrow), saved with a flat noise level function."""
     from casestudy.models.nafnet import build_nafnet
 
-    register_model(ModelSpec(
-        name="nafnet", label="NAFNet", paper="a test", builder_path="casestudy.models.nafnet:build_nafnet", multiple=8,
-        width_meaning="channels at full resolution", widths={"smoke": 4, "laptop": 4, "gpu": 4}, map_channels=2,
-    ))  # fmt: skip
     keras.utils.set_random_seed(5)
     model = build_nafnet(4)
     for layer in model.layers:  # switch the blocks on, so the map changes the output
@@ -42,9 +35,7 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     flat = NoiseLevelFunction(tuple(np.linspace(0, 1, BINS + 1)), (np.log(0.04),) * BINS, (0.35,) * BINS, {}, 0.0, 0.3,
                               0.3, 10, "a test")  # fmt: skip
     flat.save(noise_levels_path(folder / "nafnet.keras"))
-    yield folder / "nafnet.keras"
-    unregister_model("nafnet")
-    methods.METHODS.pop("nafnet", None)
+    return folder / "nafnet.keras"
 
 
 @pytest.fixture
@@ -59,8 +50,8 @@ def test_the_noise_level_function_sits_beside_the_weights() -> None:
 
 def test_the_method_takes_its_map_from_the_iso_and_the_strength_scales_it(weights: Path, photo: np.ndarray) -> None:
     method = prepare_method("nafnet", weights=weights)
-    assert isinstance(method, MappedNetworkMethod) and method.curves.pairs == 10
-    told = method.with_metadata(iso=100)
+    assert isinstance(method, MappedNetworkMethod) and method.curves.pairs == 10 and method.map_mode == "blind"
+    told = method.with_map_mode("auto").with_metadata(iso=100)
     choice = told.noise_map(photo)
     assert choice.source == "metadata"
     np.testing.assert_allclose(choice.level_map, 0.04, rtol=1e-5)
@@ -72,7 +63,7 @@ def test_the_method_takes_its_map_from_the_iso_and_the_strength_scales_it(weight
 
 
 def test_blind_mode_is_the_network_without_a_map(weights: Path, photo: np.ndarray) -> None:
-    method = prepare_method("nafnet", weights=weights).with_map_mode("blind")
+    method = prepare_method("nafnet", weights=weights)  # blind by default
     assert method.noise_map(photo) is None
     np.testing.assert_allclose(method(photo), denoise_image(method.model, photo), atol=1e-6)
     with pytest.raises(NoStrengthControlError, match="blind"):
@@ -88,13 +79,13 @@ def test_the_metadata_mode_needs_an_iso(weights: Path, photo: np.ndarray) -> Non
 
 def test_the_choice_is_announced(weights: Path, photo: np.ndarray) -> None:
     notes: list[str] = []
-    method = dataclasses.replace(prepare_method("nafnet", weights=weights), announce=notes.append)
+    method = dataclasses.replace(prepare_method("nafnet", weights=weights).with_map_mode("auto"), announce=notes.append)
     method.with_metadata(iso=100).run(photo, tile=32, overlap=8)
     assert len(notes) == 1 and "ISO 100" in notes[0]
 
 
 def test_tiles_carry_the_map_and_match_the_whole_photo(weights: Path, photo: np.ndarray) -> None:
-    method = prepare_method("nafnet", weights=weights).with_metadata(iso=100)
+    method = prepare_method("nafnet", weights=weights).with_map_mode("auto").with_metadata(iso=100)
     reports: list[tuple[int, int]] = []
     tiled = method.run(photo, tile=32, overlap=16, on_progress=lambda done, total: reports.append((done, total)))
     assert reports[-1][0] == reports[-1][1] > 1
@@ -124,7 +115,7 @@ def test_the_scoring_loop_tells_the_network_the_pairs_metadata(weights: Path, ph
     from casestudy.evaluation.methods import pair_runner
     from casestudy.evaluation.scoring import Pair
 
-    method = prepare_method("nafnet", weights=weights)
+    method = prepare_method("nafnet", weights=weights).with_map_mode("auto")
     told = pair_runner(method)(Pair({"iso": 100.0, "phone": "GP"}, photo, photo))
     np.testing.assert_allclose(told, method.with_metadata(100.0, "GP")(photo), atol=1e-6)
     unknown = pair_runner(method)(Pair({"iso": float("nan"), "phone": ""}, photo, photo))
@@ -149,13 +140,32 @@ def test_each_condition_is_scored_on_each_pair(weights: Path, photo: np.ndarray)
         map_condition_rows(method, pairs, conditions=("exif",))
 
 
-def test_the_checks_run_a_network_told_the_noise_on_its_estimate(weights: Path, photo: np.ndarray) -> None:
+def test_the_checks_run_a_network_told_the_noise_as_its_method_does(weights: Path, photo: np.ndarray) -> None:
     from casestudy.evaluation.unseen.check import network_denoisers
     from casestudy.models import load_model
 
     from_file = network_denoisers({"nafnet": weights})["nafnet"]
-    expected = prepare_method("nafnet", weights=weights).with_map_mode("estimate")(photo)
-    np.testing.assert_allclose(from_file(photo), expected, atol=1e-6)
+    assert isinstance(from_file, MappedNetworkMethod) and from_file.curves is not None
+    np.testing.assert_allclose(from_file(photo), prepare_method("nafnet", weights=weights)(photo), atol=1e-6)
     model = load_model(weights)
     as_object = network_denoisers({"nafnet": model})["nafnet"]  # no file, no noise level function: blind
     np.testing.assert_allclose(as_object(photo), denoise_image(model, photo), atol=1e-6)
+
+
+def test_casestudy_denoise_tells_the_network_the_iso_and_checks_the_options(weights: Path, photo: np.ndarray,
+                                                                            tmp_path: Path, capsys) -> None:  # fmt: skip
+    from casestudy import io
+    from casestudy.cli import main
+
+    io.write_png(tmp_path / "photo.png", photo)
+    out = tmp_path / "out.png"
+    assert main(["denoise", str(tmp_path / "photo.png"), str(out), "--method", "nafnet", "--weights", str(weights),
+                 "--map", "auto", "--iso", "100", "--strength", "1.5"]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "noise map: auto, strength 1.5" in printed and "ISO 100" in printed and out.is_file()
+    assert main(["denoise", str(tmp_path / "photo.png"), str(tmp_path / "b.png"), "--method", "nafnet", "--weights",
+                 str(weights), "--strength", "2"]) == 2  # fmt: skip  (blind by default: no map to scale)
+    assert "no map to scale" in capsys.readouterr().err and not (tmp_path / "b.png").exists()
+    assert main(["denoise", str(tmp_path / "photo.png"), str(tmp_path / "c.png"), "--method", "nlm",
+                 "--map", "estimate"]) == 2  # fmt: skip
+    assert "is not told the noise" in capsys.readouterr().err

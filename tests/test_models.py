@@ -29,12 +29,19 @@ from casestudy.models.layers import (  # noqa: E402
     SoftmaxBranchFusion,
 )
 
-NAMES = ("rednet", "mwcnn", "pridnet")
+NAMES = ("rednet", "mwcnn", "pridnet", "nafnet")
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _images(batch: int = 3, height: int = 97, width: int = 131, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).random((batch, height, width, 3), dtype=np.float32)
+
+
+def _fed(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """``images`` as ``model`` takes them: a network told the noise gets its map channels (withheld: blind)."""
+    from casestudy.inference.network import with_noise_map
+
+    return with_noise_map(model, images)
 
 
 def _zero_last_layer(model: keras.Model) -> None:
@@ -53,7 +60,7 @@ def restore_policy():
 # --------------------------------------------------------------------------- registry
 
 
-def test_registry_lists_the_three_networks_with_widths_per_profile():
+def test_registry_lists_the_four_networks_with_widths_per_profile():
     assert tuple(MODELS) == NAMES
     for name, spec in MODELS.items():
         assert set(spec.widths) == set(PROFILES)
@@ -87,11 +94,11 @@ def test_unknown_spec_lists_the_known_ones():
 def test_each_network_takes_an_odd_size_and_returns_input_plus_correction(name):
     model = build_model(name, profile="smoke")
     images = _images()
-    out = np.asarray(model(images))
+    out = np.asarray(model(_fed(model, images)))
     assert out.shape == images.shape and out.dtype == np.float32
     assert np.all(np.isfinite(out)) and not np.allclose(out, images)
     _zero_last_layer(model)  # no correction: the padded, cropped-back input must come out exactly
-    np.testing.assert_array_equal(np.asarray(model(images)), images)
+    np.testing.assert_array_equal(np.asarray(model(_fed(model, images))), images)
 
 
 @pytest.mark.parametrize("multiple, height, width", [(8, 5, 13), (64, 3, 70), (4, 1, 2)])
@@ -161,9 +168,9 @@ def test_each_network_runs_under_mixed_bfloat16_with_a_float32_output(name, rest
     assert model.get_layer("residual").compute_dtype == "float32"
     model.set_weights(reference.get_weights())
     images = _images(batch=2, height=40, width=33)
-    out = np.asarray(model(images))
+    out = np.asarray(model(_fed(model, images)))
     assert out.dtype == np.float32 and out.shape == images.shape
-    np.testing.assert_allclose(out, np.asarray(reference(images)), atol=0.05)
+    np.testing.assert_allclose(out, np.asarray(reference(_fed(reference, images))), atol=0.05)
 
 
 # --------------------------------------------------------------------------- saving and loading

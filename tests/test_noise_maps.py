@@ -4,7 +4,6 @@ network told the noise trains through the engine."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -52,18 +51,12 @@ def test_the_sampler_appends_the_map_and_withholds_it_for_a_seeded_share() -> No
 
 
 @pytest.fixture
-def nafnet() -> Iterator[str]:
-    """The NAFNet-style network registered for the test only (it ships once trained)."""
-    from casestudy.evaluation import methods
-    from casestudy.models import ModelSpec, register_model, unregister_model
+def nafnet() -> str:
+    """The registered network told the noise (its smoke width is a few channels)."""
+    from casestudy.models import MODELS
 
-    spec = register_model(ModelSpec(
-        name="nafnet", label="NAFNet", paper="a test", builder_path="casestudy.models.nafnet:build_nafnet", multiple=8,
-        width_meaning="channels at full resolution", widths={"smoke": 4, "laptop": 4, "gpu": 4}, map_channels=2,
-    ))  # fmt: skip
-    yield spec.name
-    unregister_model(spec.name)
-    methods.METHODS.pop(spec.name, None)
+    assert MODELS["nafnet"].map_channels > 0
+    return "nafnet"
 
 
 def test_a_network_told_the_noise_trains_with_maps_and_validates_blind(nafnet: str, smoke_data: Path,

@@ -33,4 +33,4 @@ def test_the_package_registries_share_it() -> None:
 
     assert {type(registry) for registry in (METHODS, FILTERS, MODELS)} == {Registry}
     assert (FILTERS.error, METHODS.error) == (FilterInputError, UnknownMethodError)
-    assert list(MODELS) == ["rednet", "mwcnn", "pridnet"]
+    assert list(MODELS) == ["rednet", "mwcnn", "pridnet", "nafnet"]

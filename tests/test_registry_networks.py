@@ -70,7 +70,7 @@ def test_an_unknown_network_name_is_refused_everywhere() -> None:
 def test_the_registry_is_read_without_importing_keras() -> None:
     code = (
         "import sys; from casestudy.models import MODELS, network_labels; "
-        "assert list(MODELS) == ['rednet', 'mwcnn', 'pridnet'], list(MODELS); "
+        "assert list(MODELS) == ['rednet', 'mwcnn', 'pridnet', 'nafnet'], list(MODELS); "
         "assert network_labels()['pridnet'] == 'PRIDNet'; "
         "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'keras was imported'"
     )

@@ -84,9 +84,10 @@ def noise_map_record(name: str, out: Path, config: dict, data_dir: Path) -> dict
                      "noisy - clean (casestudy.training.noise_maps), withheld (zeros, flag 0) for the given share"},
         "noise_levels": {"file": path.name, "fitted_on": curves.source, "estimate_bias": round(curves.estimate_bias, 4),
                          "estimate_spread": round(curves.estimate_spread, 4), "fit_spread": round(curves.fit_spread, 4)},
-        "at_inference": "the map from the photo's ISO (and phone) through the noise level function, unless it and the "
-        f"image's own estimate disagree by more than {DISAGREEMENT_SPREADS:g} spreads, when the estimate wins; the "
-        "estimate when there is no ISO; `--map blind` withholds it (casestudy.noise.level_map)",
+        "at_inference": "blind by default (the map withheld: the scores above); `casestudy denoise --map auto` gives "
+        "the map from the photo's ISO (and phone) through the noise level function, unless it and the image's own "
+        f"estimate disagree by more than {DISAGREEMENT_SPREADS:g} spreads, when the estimate wins, and the estimate "
+        "when there is no ISO (casestudy.noise.level_map; notebook 10 measures each source)",
     }  # fmt: skip
 
 

@@ -346,12 +346,15 @@ def default_method(path: str | os.PathLike = QUALITY_CSV) -> tuple[str, str]:
 
 def has_strength(name: str) -> bool:
     """Whether the app's method ``name`` has a strength dial: a filter that scales its noise level, or a network
-    told the noise, which scales its noise-level map; the blind networks have none."""
+    whose default is to be told the noise (it scales the noise-level map). The blind networks have none, and
+    neither has NAFNet, which the app runs blind, its best on average (``casestudy denoise --map auto
+    --strength F`` tells it the noise)."""
+    from casestudy.evaluation.methods import METHODS, MappedNetworkMethod
     from casestudy.filters import FILTERS
-    from casestudy.models import MODELS
 
-    if name in MODELS:
-        return MODELS[name].map_channels > 0
+    method = METHODS[name] if name in METHODS else None
+    if isinstance(method, MappedNetworkMethod):
+        return method.map_mode != "blind"
     return name in FILTERS and FILTERS[name].strength_param is not None
 
 

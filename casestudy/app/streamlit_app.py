@@ -179,7 +179,8 @@ def main() -> None:
             "Strength", 0.5, 2.0, 1.0, 0.1, disabled=not dial,
             help="How hard to smooth: a factor on the noise level the method assumes (a filter's, or the map a "
             "network told the noise is given); below 1 keeps more grain and detail, above 1 smooths more."
-            if dial else "This network is blind: told nothing about the noise, it has no strength control.",
+            if dial else "This network runs blind here, told nothing about the noise, so it has no strength "
+            "control (NAFNet can be told the noise: casestudy denoise --map auto --strength F).",
         )  # fmt: skip
         with st.expander("Advanced"):
             tile = st.select_slider(

@@ -369,10 +369,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "blind networks have no such control)",
     )  # fmt: skip
     parser.add_argument(
-        "--map", choices=MAP_MODES, default="auto", dest="map_mode",
-        help="for a network told the noise, where its noise-level map comes from: auto (the photo's ISO and phone, from "
-        "EXIF or a SIDD folder name, unless the image disagrees; else an estimate from the image), metadata, estimate, "
-        "or blind (no map); default auto",
+        "--map", choices=MAP_MODES, default=None, dest="map_mode",
+        help="for a network told the noise (nafnet), where its noise-level map comes from: blind (no map, the default: "
+        "the shipped weights score best so on average), auto (the photo's ISO and phone, from EXIF or a SIDD folder "
+        "name, unless the image disagrees; else an estimate from the image), metadata or estimate",
     )  # fmt: skip
     parser.add_argument("--iso", type=float, help="the photo's ISO, in place of its EXIF's (a network told the noise)")
 
@@ -393,8 +393,9 @@ def run_cli(args: argparse.Namespace) -> int:
         params = args.params or filter_params_path(get_profile(getattr(args, "profile", None)).simulated_dir)
         method = prepare_method(args.method, weights=args.weights, params_file=params)
         if isinstance(method, MappedNetworkMethod):
-            method = dataclasses.replace(method.with_map_mode(args.map_mode), announce=lambda note: print(f"  {note}"))
-        elif args.map_mode != "auto" or args.iso is not None:
+            told = method.with_map_mode(args.map_mode) if args.map_mode else method
+            method = dataclasses.replace(told, announce=lambda note: print(f"  {note}"))
+        elif args.map_mode is not None or args.iso is not None:
             raise ValueError(f"{method.label} is not told the noise: --map and --iso are for a network that takes a "
                              "noise-level map")  # fmt: skip
         method = method.with_strength(args.strength)

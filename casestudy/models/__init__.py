@@ -1,4 +1,4 @@
-"""The denoising networks behind one registry: REDNet, MWCNN and PRIDNet.
+"""The denoising networks behind one registry: REDNet, MWCNN, PRIDNet and the NAFNet-style network told the noise.
 
 :data:`MODELS` (:mod:`casestudy.models.registry`) lists them with their papers, widths per
 profile and the multiple their input is padded to internally, and is read without importing
@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from casestudy.models.registry import (
-    MODELS, ModelSpec, get_model_spec, network_labels, network_names, on_register, register_model, unregister_model,
+    MODELS, ModelSpec, get_model_spec, network_labels, network_names, networks_up_to, on_register, register_model,
+    unregister_model,
 )  # fmt: skip
 
 #: Names served by :mod:`casestudy.models.loading`, imported (with Keras) on first use.
@@ -23,7 +24,7 @@ _LOADING = (
     "weights_path",
 )  # fmt: skip
 
-__all__ = ["MODELS", "ModelSpec", "get_model_spec", "network_labels", "network_names", "on_register",
+__all__ = ["MODELS", "ModelSpec", "get_model_spec", "network_labels", "network_names", "networks_up_to", "on_register",
            "register_model", "unregister_model", *_LOADING]  # fmt: skip
 
 

@@ -43,6 +43,8 @@ class ModelSpec:
         widths: the default width in each profile, ``{"smoke": ..., "laptop": ..., "gpu": ...}``.
         map_channels: input channels after the photo's three: :data:`NOISE_MAP_CHANNELS` for a network
             told the noise, 0 for a blind one.
+        notebook: the number of the notebook that introduces it (a notebook shows the networks introduced
+            so far: :func:`networks_up_to`).
     """
 
     name: str
@@ -53,6 +55,7 @@ class ModelSpec:
     width_meaning: str
     widths: Mapping[str, int]
     map_channels: int = 0
+    notebook: int = 0
 
     def __post_init__(self) -> None:
         missing = sorted(set(PROFILES) - set(self.widths))
@@ -122,6 +125,11 @@ def network_names() -> tuple[str, ...]:
     return tuple(MODELS)
 
 
+def networks_up_to(notebook: int) -> tuple[str, ...]:
+    """The registered networks that notebook ``notebook`` or an earlier one introduces, in table order."""
+    return tuple(name for name, spec in MODELS.items() if spec.notebook <= notebook)
+
+
 def network_labels() -> dict[str, str]:
     """``{name: label}`` of the registered networks, in table order."""
     return {name: spec.label for name, spec in MODELS.items()}
@@ -136,6 +144,7 @@ register_model(ModelSpec(
     multiple=1,
     width_meaning="channels of every hidden layer",
     widths={"smoke": 8, "laptop": 32, "gpu": 64},
+    notebook=5,
 ))  # fmt: skip
 register_model(ModelSpec(
     name="mwcnn",
@@ -145,6 +154,7 @@ register_model(ModelSpec(
     multiple=8,
     width_meaning="channels at full resolution (2x, 4x, 4x at the three wavelet levels below)",
     widths={"smoke": 4, "laptop": 16, "gpu": 64},
+    notebook=6,
 ))  # fmt: skip
 register_model(ModelSpec(
     name="pridnet",
@@ -154,4 +164,17 @@ register_model(ModelSpec(
     multiple=64,
     width_meaning="feature channels (each pyramid branch's U-Net: 1x, 2x, 4x)",
     widths={"smoke": 4, "laptop": 16, "gpu": 32},
+    notebook=7,
+))  # fmt: skip
+register_model(ModelSpec(
+    name="nafnet",
+    label="NAFNet",
+    paper="Chen, Chu, Zhang and Sun 2022, Simple baselines for image restoration; its noise-level map after "
+    "Zhang, Zuo and Zhang 2018, FFDNet",
+    builder_path="casestudy.models.nafnet:build_nafnet",
+    multiple=8,
+    width_meaning="channels at full resolution (doubled at each of the three levels below)",
+    widths={"smoke": 4, "laptop": 16, "gpu": 32},
+    map_channels=NOISE_MAP_CHANNELS,
+    notebook=10,
 ))  # fmt: skip

@@ -8,7 +8,7 @@ every pair with
   ``noisy - clean`` (patch 5, distance 6, scikit-image's fast mode);
 * **BM3D given the true noise PSD**: the true spread and the check's own correlation kernel
   (recorded in ``unseen.json``), as :func:`casestudy.noise.psd.kernel_to_psd` shapes it;
-* each **network**, whole image, as :func:`network_denoisers` runs it (a network told the noise with its estimated map);
+* each **network**, whole image, as :func:`network_denoisers` runs it;
 
 and returns the PSNR of every pair (one row each) and their mean per noise level. The two
 classical filters get what a blind denoiser never has, the true noise, so they are a high bar:
@@ -195,10 +195,10 @@ def network_denoisers(networks: Sequence[str] | Mapping[str, Any] | None) -> dic
     """``{name: noisy -> denoised}``: each network of :func:`load_networks`' ``networks`` as a user runs it on a
     photo without metadata, whole image at once.
 
-    A blind network takes the photo alone; a network told the noise gets the map of the image's own estimate
-    (:class:`casestudy.evaluation.methods.MappedNetworkMethod` with no ISO), read through the noise level
-    function beside its weights file. A model handed over as an object, or a file without that function
-    beside it, runs blind.
+    A blind network takes the photo alone; a network told the noise runs as its method does by default
+    (:class:`casestudy.evaluation.methods.MappedNetworkMethod`, blind: its best on average), with the noise level
+    function beside its weights file loaded for a caller that switches its map on. A model handed over as an
+    object, or a file without that function beside it, runs blind too.
     """
     from casestudy.evaluation.methods import MappedNetworkMethod, noise_levels_path
     from casestudy.inference.network import denoise_image
