@@ -197,3 +197,14 @@ def test_before_after_figure_draws_the_gap_and_the_clean_photo() -> None:
 def test_before_after_figure_needs_the_network_in_both_runs() -> None:
     with pytest.raises(ValueError, match="nafnet"):
         before_after_figure(_quality_rows(-3.0, 36.0), _quality_rows(-1.0, 44.0), ["mwcnn", "nafnet"])
+
+
+def test_quality_speed_labels_of_close_points_do_not_share_a_place() -> None:
+    summary = pd.DataFrame({"psnr": [20.0, 26.5, 26.4, 26.45, 24.7], "s_per_mp": [0.01, 1.3, 1.35, 1.7, 150.0]},
+                           index=pd.Index(["noisy", "nafnet", "mwcnn", "rednet", "bm3d"], name="method"))
+    figure = quality_speed_figure(summary)
+    labels = {text.get_text(): text for text in figure.axes[0].texts}
+    offsets = {name: labels[name].xyann for name in ("NAFNet", "MWCNN", "REDNet", "BM3D")}
+    assert len({offsets[name] for name in ("NAFNet", "MWCNN", "REDNet")}) == 3  # a column, one place each
+    assert offsets["BM3D"] == (6, 4)  # alone: up and right of its point, as before
+    plt.close(figure)

@@ -208,6 +208,31 @@ def _label_of(method: str) -> str:
     return METHODS[method].label if method in METHODS else method
 
 
+def _label_offsets(points: Mapping[str, tuple[float, float]], decades: float = 0.25, db: float = 0.4
+                   ) -> dict[str, tuple[int, int]]:  # fmt: skip
+    """Each point's label offset (points): up and right of it, or, for points close together (within ``decades``
+    in time and ``db`` in PSNR), a column of labels to their right, best first, so that none covers another."""
+    import math
+
+    def near(a: str, b: str) -> bool:
+        (xa, ya), (xb, yb) = points[a], points[b]
+        return abs(math.log10(xa) - math.log10(xb)) < decades and abs(ya - yb) < db
+
+    offsets, placed = {}, set()
+    for name in sorted(points, key=lambda key: -points[key][1]):
+        if name in placed:
+            continue
+        group = [other for other in sorted(points, key=lambda key: -points[key][1])
+                 if other not in placed and (other == name or near(name, other))]  # fmt: skip
+        placed |= set(group)
+        if len(group) == 1:
+            offsets[name] = (6, 4)
+            continue
+        for rank, member in enumerate(group):
+            offsets[member] = (28, 14 - 12 * rank)
+    return offsets
+
+
 def quality_speed_figure(summary: pd.DataFrame, title: str = "Quality against speed on the test images") -> Figure:
     """Mean PSNR (dB) against median seconds per megapixel (log scale), one point per method.
 
@@ -215,14 +240,20 @@ def quality_speed_figure(summary: pd.DataFrame, title: str = "Quality against sp
     the noisy input, which costs nothing, is a dashed line.
     """
     figure, axes = new_figure(7.5, 4.6)
+    points = {str(method): (max(row["s_per_mp"], 1e-4), row["psnr"]) for method, row in summary.iterrows()
+              if method != "noisy"}  # fmt: skip
     for method, row in summary.iterrows():
         colour = method_colour(str(method))
         if method == "noisy":
             axes.axhline(row["psnr"], ls="--", color=colour, label=f"{_label_of('noisy')} (no cost)")
             continue
-        axes.scatter(max(row["s_per_mp"], 1e-4), row["psnr"], s=60, color=colour, zorder=3)
-        axes.annotate(_label_of(str(method)), (max(row["s_per_mp"], 1e-4), row["psnr"]), xytext=(6, 4),
-                      textcoords="offset points", fontsize="small")
+        axes.scatter(*points[str(method)], s=60, color=colour, zorder=3)
+    offsets = _label_offsets(points)
+    for method in points:
+        offset = offsets[method]
+        crowded = offset != (6, 4)
+        axes.annotate(_label_of(method), points[method], xytext=offset, textcoords="offset points", fontsize="small",
+                      arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "grey"} if crowded else None)  # fmt: skip
     axes.set_xscale("log")
     axes.margins(x=0.12, y=0.1)
     label_axes(axes, title, "median time (seconds per megapixel, log scale)", "mean PSNR (dB)")
