@@ -222,17 +222,11 @@ def photo_metadata(exif: Image.Exif | None) -> tuple[float | None, str | None]:
     a camera writes several; ``None`` when absent or not a positive number) and the SIDD code of a phone whose
     make and model these are (``None`` for any other camera)."""
     from casestudy.camera.phones import phone_code
+    from casestudy.noise.level_map import parse_iso
 
     if exif is None:
         return None, None
-    iso = exif.get_ifd(_EXIF_IFD).get(_SUB["iso"])
-    iso = iso[0] if isinstance(iso, tuple) and iso else iso
-    try:
-        iso = float(iso) if iso is not None else None
-    except (TypeError, ValueError):
-        iso = None
-    if iso is not None and not (np.isfinite(iso) and iso > 0):
-        iso = None
+    iso = parse_iso(exif.get_ifd(_EXIF_IFD).get(_SUB["iso"]))
     make = str(exif.get(_IFD0["make"], "")).strip("\x00 ")
     model = str(exif.get(_IFD0["model"], "")).strip("\x00 ")
     return iso, phone_code(make, model)
@@ -352,7 +346,7 @@ def has_strength(name: str) -> bool:
     from casestudy.evaluation.methods import METHODS, MappedNetworkMethod
     from casestudy.filters import FILTERS
 
-    method = METHODS[name] if name in METHODS else None
+    method = METHODS.get(name)
     if isinstance(method, MappedNetworkMethod):
         return method.map_mode != "blind"
     return name in FILTERS and FILTERS[name].strength_param is not None

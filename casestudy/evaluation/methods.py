@@ -398,9 +398,10 @@ def pair_runner(method: Method) -> Runner:
 
 def pair_metadata(pair: Pair, iso_factor: float = 1.0) -> tuple[float | None, str | None]:
     """``(iso, phone)`` from a pair's keys (``None`` where absent or NaN), the ISO times ``iso_factor``."""
-    iso, phone = pair.keys.get("iso"), pair.keys.get("phone")
-    iso = iso_factor * float(iso) if iso is not None and np.isfinite(float(iso)) else None
-    return iso, (str(phone) if isinstance(phone, str) and phone else None)
+    from casestudy.noise.level_map import parse_iso
+
+    iso, phone = parse_iso(pair.keys.get("iso")), pair.keys.get("phone")
+    return (None if iso is None else iso_factor * iso), (str(phone) if isinstance(phone, str) and phone else None)
 
 
 def _check_strength(factor: float) -> float:

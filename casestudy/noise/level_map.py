@@ -281,18 +281,23 @@ def choose_noise_map(
                      "map follows the metadata", level, estimate)  # fmt: skip
 
 
+def parse_iso(value: Any) -> float | None:
+    """An ISO as metadata gives it (a number, text, or several values of which the first counts) as a float;
+    ``None`` when absent, unreadable or not a positive, finite number. The one reading of an ISO for EXIF tags,
+    uploads and table rows."""
+    value = value[0] if isinstance(value, (list, tuple)) and value else value
+    try:
+        iso = float(str(value)) if value is not None else None
+    except ValueError:
+        return None
+    return iso if iso is not None and math.isfinite(iso) and iso > 0 else None
+
+
 def metadata_of_exif(tags: Mapping[str, Any]) -> tuple[float | None, str | None]:
     """``(iso, phone code)`` from :func:`casestudy.io.read_exif`'s tags (``None`` where absent or unknown)."""
     from casestudy.camera.phones import phone_code
 
-    iso = tags.get("EXIF ISOSpeedRatings")
-    iso = iso[0] if isinstance(iso, (list, tuple)) and iso else iso
-    try:
-        iso = float(str(iso)) if iso is not None else None
-    except ValueError:
-        iso = None
-    if iso is not None and not (math.isfinite(iso) and iso > 0):
-        iso = None
+    iso = parse_iso(tags.get("EXIF ISOSpeedRatings"))
     return iso, phone_code(str(tags.get("Image Make", "")), str(tags.get("Image Model", "")))
 
 
