@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io as _bytes_io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -236,7 +237,8 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     sync_api.expect(page.get_by_role("button", name="Download street-rednet.jpg")).to_be_visible()
     sync_api.expect(dial).to_be_disabled()
     page.locator('[data-testid="stSlider"]').filter(has_text="Strength").get_by_role("button", name="Help for Strength").hover()
-    sync_api.expect(page.get_by_text("This network runs blind here")).to_be_visible()  # the note says why
+    sync_api.expect(page.get_by_text("This network always runs blind")).to_be_visible()  # the note says why
+    assert page.get_by_text("Tell it the noise").count() == 0  # a blind network cannot be told
 
     # A text file named like a photo is refused with the app's message, not a traceback.
     fake = tmp_path / "holiday.png"
@@ -244,4 +246,39 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     _file_input(page, "Your photo").set_input_files(str(fake))
     alert = page.get_by_text("holiday.png: not a readable image")
     sync_api.expect(alert).to_be_visible()
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_nafnet_told_the_noise_gets_a_strength_dial_and_says_where_its_map_came_from(
+    page, server: str, tmp_path: Path
+) -> None:
+    page.goto(server)  # a fresh session: the menu on its default, no photo
+    _choose(page, logic.method_labels()["nafnet"])
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Strength")
+    dial = slider.get_by_role("slider")
+    told = page.locator('[data-testid="stRadio"]').filter(has_text="Tell it the noise")
+    # Blind by default: the dial is off, and its help says how to switch it on.
+    sync_api.expect(told.get_by_role("radio", name="No (blind)")).to_be_checked()
+    sync_api.expect(dial).to_be_disabled()
+    slider.get_by_role("button", name="Help for Strength").hover()
+    sync_api.expect(page.get_by_text('set "Tell it the noise" to the photo')).to_be_visible()
+
+    # Told the noise (the photo's EXIF: an iPhone 7 at ISO 800), the dial works and the page says where the map came from.
+    told.get_by_text("From the photo's EXIF, else its own estimate").click()
+    sync_api.expect(dial).to_be_enabled()
+    _file_input(page, "Your photo").set_input_files(str(_photo(tmp_path / "night.jpg", tmp_path / "clean.png")))
+    sync_api.expect(_swipe(page).locator(".label.after")).to_have_text("Denoised (NAFNet)")
+    sync_api.expect(page.get_by_text("noise map: auto").first).to_be_visible()
+    note = page.get_by_text(re.compile(r"^Noise map: "))  # the caption (the description says "noise map: auto")
+    sync_api.expect(note).to_be_visible()
+    dial.focus()
+    for _ in range(5):
+        dial.press("ArrowRight")
+    sync_api.expect(page.get_by_text("noise map: auto, strength 1.5")).to_be_visible()
+
+    # Back to blind: the dial is off again (its position no longer counts) and the map note is gone.
+    told.get_by_text("No (blind)").click()
+    sync_api.expect(page.get_by_text("blind (map withheld)")).to_be_visible()
+    sync_api.expect(dial).to_be_disabled()
+    sync_api.expect(note).to_have_count(0)
     assert page.get_by_text("Traceback").count() == 0

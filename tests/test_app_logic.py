@@ -414,3 +414,52 @@ def test_the_strength_dial_is_for_filters_and_networks_told_the_noise() -> None:
     assert logic.has_strength("nlm") and logic.has_strength("bm3d")
     method = logic.load_method("nlm")
     assert logic.told_the_photo(method, None) is method
+
+
+def test_only_a_network_that_takes_a_noise_map_is_offered_to_be_told_the_noise() -> None:
+    from casestudy.models import MODELS
+
+    for name, spec in MODELS.items():  # the model spec decides: NAFNet has map channels, the blind networks none
+        assert logic.has_noise_map(name) == (spec.map_channels > 0)
+    assert logic.has_noise_map("nafnet")
+    assert not any(logic.has_noise_map(name) for name in ("rednet", "mwcnn", "pridnet", "nlm", "bm3d", "nosuchmethod"))
+    # NAFNet's dial follows the map; the blind networks have none either way, the filters one either way.
+    assert not logic.has_strength("nafnet") and logic.has_strength("nafnet", told_noise=True)
+    assert not any(logic.has_strength(name, told_noise=True) for name in ("rednet", "mwcnn", "pridnet"))
+    assert all(logic.has_strength(name, told) for name in ("nlm", "bm3d") for told in (False, True))
+
+
+def test_a_network_told_the_noise_runs_blind_with_the_map_off_and_scales_the_map_with_it_on() -> None:
+    from casestudy.evaluation.methods import METHODS, NoStrengthControlError
+
+    nafnet = logic.told_the_photo(METHODS["nafnet"], None).with_metadata(800.0, "IP")
+    blind = logic.set_up(nafnet)
+    assert (blind.map_mode, blind.strength) == ("blind", 1.0) and "blind (map withheld)" in blind.description
+    told = logic.set_up(nafnet, told_noise=True, strength=1.5)
+    assert (told.map_mode, told.strength) == (logic.TOLD_MAP_MODE, 1.5) == ("auto", 1.5)
+    assert told.description.endswith("noise map: auto, strength 1.5")
+    assert (told.iso, told.phone) == (800.0, "IP")  # the photo's EXIF is kept
+    # Switched off again, it runs blind at strength 1, whatever strength it had.
+    again = logic.set_up(told, told_noise=False)
+    assert (again.map_mode, again.strength) == ("blind", 1.0)
+    # Blind, it has no map to scale: a strength other than 1 is refused, not silently dropped.
+    with pytest.raises(NoStrengthControlError, match="runs blind"):
+        logic.set_up(told, told_noise=False, strength=1.5)
+    with pytest.raises(ValueError, match="positive"):
+        logic.set_up(nafnet, told_noise=True, strength=0)
+
+
+def test_methods_without_a_map_refuse_to_be_told_the_noise_and_filters_keep_their_dial() -> None:
+    from casestudy.evaluation.methods import METHODS, NoStrengthControlError
+
+    rednet = METHODS["rednet"]
+    assert logic.set_up(rednet) is rednet
+    with pytest.raises(ValueError, match="REDNet cannot be told the noise"):
+        logic.set_up(rednet, told_noise=True)
+    with pytest.raises(NoStrengthControlError, match="blind network"):
+        logic.set_up(rednet, strength=1.5)
+    nlm = logic.load_method("nlm")
+    assert logic.set_up(nlm) == nlm.with_strength(1.0)
+    assert logic.set_up(nlm, strength=1.5) == nlm.with_strength(1.5) != nlm
+    with pytest.raises(ValueError, match="NLM cannot be told the noise"):
+        logic.set_up(nlm, told_noise=True, strength=1.5)

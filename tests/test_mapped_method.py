@@ -140,6 +140,19 @@ def test_each_condition_is_scored_on_each_pair(weights: Path, photo: np.ndarray)
         map_condition_rows(method, pairs, conditions=("exif",))
 
 
+def test_the_reference_tells_the_network_the_noise_measured_against_the_clean_image(weights: Path,
+                                                                                    photo: np.ndarray) -> None:  # fmt: skip
+    from casestudy.evaluation.map_check import REFERENCE, condition_runner
+    from casestudy.evaluation.scoring import Pair
+    from casestudy.training.noise_maps import local_noise_level
+
+    method = prepare_method("nafnet", weights=weights)
+    clean = np.full_like(photo, 0.5)
+    reference = condition_runner(method, REFERENCE)(Pair({"iso": 100.0}, photo, clean))
+    np.testing.assert_allclose(reference, denoise_image(method.model, photo, local_noise_level(photo, clean)), atol=1e-6)
+    assert np.abs(reference - method(photo)).max() > 1e-4  # not the blind run: the map reaches the network
+
+
 def test_the_checks_run_a_network_told_the_noise_as_its_method_does(weights: Path, photo: np.ndarray) -> None:
     from casestudy.evaluation.unseen.check import network_denoisers
     from casestudy.models import load_model

@@ -43,6 +43,19 @@ def test_a_recorded_run_gives_a_command_that_parses_back_to_the_same_settings() 
     assert again == dataclasses.replace(config, warmup_steps=None, run_dir="RUN")
 
 
+def test_the_errors_put_in_a_networks_training_maps_come_back_from_its_record() -> None:
+    from casestudy.training.noise_maps import MapRecipe
+
+    record = {"model": "nafnet", "profile": "laptop", "noise_map": MapRecipe(jitter=0.3, wrong=0.2).record()}
+    config = TrainConfig.from_record(record)
+    assert (config.map_jitter, config.map_wrong) == (0.3, 0.2)
+    command = config.command_line(run_dir="RUN")
+    assert "--map-jitter 0.3 --map-wrong 0.2" in command
+    assert _parse(shlex.split(command)[2:]) == dataclasses.replace(config, run_dir="RUN")
+    exact = TrainConfig.from_record({"model": "nafnet", "noise_map": MapRecipe().record()})
+    assert (exact.map_jitter, exact.map_wrong) == (0.0, 0.0) and "--map-" not in exact.command_line()
+
+
 def test_bad_settings_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="unknown loss 'l3'"):
         TrainConfig("rednet", loss="l3")
@@ -54,6 +67,10 @@ def test_bad_settings_are_refused_by_name() -> None:
         TrainConfig.of("rednet", learning_rte=0.1)
     with pytest.raises(ValueError, match="needs a network's name"):
         TrainConfig()
+    with pytest.raises(ValueError, match="map_jitter must be a finite number >= 0"):
+        TrainConfig("nafnet", map_jitter=-0.1)
+    with pytest.raises(ValueError, match=r"map_wrong must lie in \[0, 1\]"):
+        TrainConfig("nafnet", map_wrong=2.0)
     odd = TrainConfig("rednet", degradations=dataclasses.replace(DEFAULT_CONFIG, p_white=0.9))
     with pytest.raises(ValueError, match="cannot reproduce"):
         odd.command_line()

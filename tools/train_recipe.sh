@@ -4,6 +4,7 @@
 #   bash tools/train_recipe.sh [MODEL ...]      default: every registered network
 #   EPOCHS=50 RUN_NAME=recipe-600k bash tools/train_recipe.sh mwcnn     the same recipe, a schedule twice as long
 #   WIDTH=32 RUN_NAME=recipe-w32 bash tools/train_recipe.sh mwcnn       the same recipe at another width
+#   EXTRA="--map-jitter 0.3" RUN_NAME=recipe-maps bash tools/train_recipe.sh nafnet    more options of casestudy train
 #
 # Each run lives in checkpoints/<model>-$RUN_NAME/ (default checkpoints/<model>-recipe/) and resumes from its last.keras when started again with the
 # same command (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
@@ -25,13 +26,14 @@ STEPS_PER_EPOCH=${STEPS_PER_EPOCH:-750}
 CHECKPOINT_MINUTES=${CHECKPOINT_MINUTES:-5}
 RUN_NAME=${RUN_NAME:-recipe}
 WIDTH=${WIDTH:-}
+EXTRA=${EXTRA:-}
 
 # The recipe's `casestudy train` arguments for one network (shared with tools/device_train.sh).
 recipe_arguments() {
     echo "$1 --profile laptop --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --loss l1" \
         "--lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
         "--generic-scale 0.5 --generic-photos data/photos --validation photos" \
-        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME${WIDTH:+ --width $WIDTH}"
+        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME${WIDTH:+ --width $WIDTH}${EXTRA:+ $EXTRA}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

@@ -16,7 +16,9 @@ functions inside JupyterLab:
 * :func:`exif_summary` picks the camera, ISO, exposure, aperture and date out of the EXIF.
 * :func:`load_method` prepares a denoiser once (a network loaded from its
   ``.keras`` file in Keras safe mode, or a classical filter with its tuned
-  settings); :func:`run_method` runs it, a network tile by tile with a callback
+  settings); :func:`set_up` applies the page's controls to it (told the noise or
+  not, :func:`has_noise_map`; the strength, :func:`has_strength`);
+  :func:`run_method` runs it, a network tile by tile with a callback
   after each batch of tiles (the app's progress bar).
 * :func:`default_method` is the method the menu opens on: the best on unseen photos by the committed
   quality check (:func:`best_unseen_method`), or :data:`FALLBACK_METHOD` when that table is gone.
@@ -338,18 +340,57 @@ def default_method(path: str | os.PathLike = QUALITY_CSV) -> tuple[str, str]:
     )
 
 
-def has_strength(name: str) -> bool:
-    """Whether the app's method ``name`` has a strength dial: a filter that scales its noise level, or a network
-    whose default is to be told the noise (it scales the noise-level map). The blind networks have none, and
-    neither has NAFNet, which the app runs blind, its best on average (``casestudy denoise --map auto
-    --strength F`` tells it the noise)."""
+def has_noise_map(name: str) -> bool:
+    """Whether the app's method ``name`` can be told the noise: a network that takes a noise-level map beside the
+    photo (its model spec has ``map_channels``, so it is registered as a
+    :class:`~casestudy.evaluation.methods.MappedNetworkMethod`: NAFNet). The one place that decides whether the
+    app offers its "Tell it the noise" control; filters, the blind networks and unknown names have none."""
     from casestudy.evaluation.methods import METHODS, MappedNetworkMethod
+
+    return isinstance(METHODS.get(name), MappedNetworkMethod)
+
+
+def has_strength(name: str, told_noise: bool = False) -> bool:
+    """Whether the app's method ``name`` has a strength dial: a filter that scales its noise level, or a network
+    told the noise (``told_noise``, :func:`has_noise_map`), whose dial scales the noise-level map. The blind
+    networks have none, and neither has NAFNet run blind (the app's default for it: its best on average), since
+    it then has no map to scale."""
     from casestudy.filters import FILTERS
 
-    method = METHODS.get(name)
-    if isinstance(method, MappedNetworkMethod):
-        return method.map_mode != "blind"
+    if has_noise_map(name):
+        return told_noise
     return name in FILTERS and FILTERS[name].strength_param is not None
+
+
+#: Where a network told the noise gets its map in the app: from the photo's EXIF (ISO, and the phone where known)
+#: through the noise level function shipped with its weights, or from its own estimate where there is no ISO or
+#: the photo disagrees with it (:class:`~casestudy.evaluation.methods.MappedNetworkMethod`, ``map_mode="auto"``).
+TOLD_MAP_MODE = "auto"
+
+
+def set_up(method: Method, *, told_noise: bool = False, strength: float = 1.0) -> Method:
+    """``method`` as the app's controls set it: told the noise or not, at ``strength``.
+
+    A network that can be told the noise (:func:`has_noise_map`) gets the map of :data:`TOLD_MAP_MODE` scaled by
+    ``strength`` when ``told_noise``, and runs blind otherwise; any other method gets ``strength`` through its own
+    :meth:`~casestudy.evaluation.methods.Method.with_strength`. Give ``strength=1`` where
+    :func:`has_strength` says there is no dial (the page passes 1 while its slider is disabled).
+
+    Raises:
+        ValueError: ``told_noise`` for a method that takes no noise map, or a strength that is not a positive number.
+        casestudy.evaluation.methods.NoStrengthControlError: a strength other than 1 for a method without a dial
+            (a blind network, NAFNet run blind, a filter without one).
+    """
+    from casestudy.evaluation.methods import MappedNetworkMethod
+
+    if not isinstance(method, MappedNetworkMethod):
+        if told_noise:
+            raise ValueError(f"{method.label} cannot be told the noise: it takes the photo alone")
+        return method.with_strength(strength)
+    if told_noise:
+        return method.with_map_mode(TOLD_MAP_MODE).with_strength(strength)
+    # back to strength 1 first: a network is only put in blind mode without a map to scale
+    return method.with_strength(1.0).with_map_mode("blind").with_strength(strength)
 
 
 def told_the_photo(method: Method, exif: Image.Exif | None) -> Method:

@@ -28,6 +28,8 @@ SPEEDS = (
     "Per megapixel on a 2-core CPU: NLM about 15 seconds, BM3D about 3 minutes; the networks, tile by tile, "
     "1 to 2 seconds."
 )
+#: The choices of "Tell it the noise" (for a network that can be, :func:`casestudy.app.logic.has_noise_map`).
+TOLD = {False: "No (blind)", True: "From the photo's EXIF, else its own estimate"}
 
 
 def _options() -> argparse.Namespace:
@@ -174,14 +176,26 @@ def main() -> None:
             format_func=logic.method_labels().get,
             help=f"{why} {SPEEDS}",
         )
-        dial = logic.has_strength(name)
-        strength = st.slider(
-            "Strength", 0.5, 2.0, 1.0, 0.1, disabled=not dial,
-            help="How hard to smooth: a factor on the noise level the method assumes (a filter's, or the map a "
-            "network told the noise is given); below 1 keeps more grain and detail, above 1 smooths more."
-            if dial else "This network runs blind here, told nothing about the noise, so it has no strength "
-            "control (NAFNet can be told the noise: casestudy denoise --map auto --strength F).",
-        )  # fmt: skip
+        told = False
+        if logic.has_noise_map(name):  # a network that can be told the noise (NAFNet)
+            told = st.radio(
+                "Tell it the noise", list(TOLD), format_func=TOLD.get,
+                help="Blind (the default): the network judges the noise from the photo alone, its best on average "
+                "in the case study's checks (notebook 10). From the EXIF: it is also given a noise map (how noisy "
+                "each part of the photo is) worked out from the camera's ISO in the photo's EXIF, or its own "
+                "estimate where there is no ISO or the photo does not match it; the strength dial then scales "
+                "that map.",
+            )  # fmt: skip
+        dial = logic.has_strength(name, told)
+        if dial:
+            dial_help = ("How hard to smooth: a factor on the noise level the method assumes (a filter's, or the map "
+                         "a network told the noise is given); below 1 keeps more grain and detail, above 1 smooths more.")
+        elif logic.has_noise_map(name):
+            dial_help = ('The network runs blind, told nothing about the noise, so there is nothing to scale: set '
+                         '"Tell it the noise" to the photo\'s EXIF to use this dial.')
+        else:
+            dial_help = "This network always runs blind, told nothing about the noise, so it has no strength control."
+        strength = st.slider("Strength", 0.5, 2.0, 1.0, 0.1, disabled=not dial, help=dial_help)
         with st.expander("Advanced"):
             tile = st.select_slider(
                 "Tile size (networks)", [128, 256, 512, 1024], value=logic.DEFAULT_TILE,
@@ -212,8 +226,7 @@ def main() -> None:
     _camera(upload)
     try:
         method = logic.told_the_photo(_method(name, options.weights, options.params), upload.photo.exif)
-        if dial:
-            method = method.with_strength(strength)
+        method = logic.set_up(method, told_noise=told, strength=strength if dial else 1.0)  # a disabled dial: 1
         result = _denoised(upload, method, tile, overlap)
     except ValueError as error:  # missing or unsafe weights, bad tile settings: one clear line
         st.error(str(error))

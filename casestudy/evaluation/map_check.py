@@ -12,6 +12,9 @@ are run on the same pairs under :data:`CONDITIONS`:
 * ``ISO x4 (auto)`` / ``ISO /4 (auto)``: the same wrong ISO through the disagreement rule, as a user with
   a lying EXIF gets it.
 
+:data:`REFERENCE` is not a user's condition: the map measured from the noise itself (``noisy - clean``, as in
+training). No photo has it; it says how much a perfect map could buy, the ceiling of the others.
+
 :func:`map_condition_rows` scores them through the one scoring loop
 (:func:`casestudy.evaluation.scoring.score_pairs`); :func:`condition_table` averages them per ISO band.
 """
@@ -38,6 +41,8 @@ CONDITIONS: Mapping[str, tuple[str, float]] = {
     "ISO x4 (auto)": ("auto", 4.0),
     "ISO /4 (auto)": ("auto", 0.25),
 }
+#: The map measured from the pair's own noise (needs its clean image): the ceiling of what a map can buy.
+REFERENCE = "true noise (reference)"
 #: The conditions that need no metadata (for pairs without an ISO, such as the unseen-noise check).
 WITHOUT_METADATA = ("blind", "estimate")
 
@@ -47,14 +52,26 @@ def condition_runner(method: MappedNetworkMethod, condition: str) -> Runner:
     factor) and phone from its keys.
 
     Raises:
-        ValueError: an unknown condition.
+        ValueError: an unknown condition (neither in :data:`CONDITIONS` nor :data:`REFERENCE`).
     """
+    if condition == REFERENCE:
+        return lambda pair: _told_the_true_noise(method, pair)
     try:
         mode, factor = CONDITIONS[condition]
     except KeyError:
         raise ValueError(f"unknown condition {condition!r}; choose among {', '.join(CONDITIONS)}") from None
     ready = method.with_map_mode(mode)
     return lambda pair: ready.with_metadata(*pair_metadata(pair, factor))(pair.noisy)
+
+
+def _told_the_true_noise(method: MappedNetworkMethod, pair: Pair) -> object:
+    """``method``'s network on the pair, told the noise's local level measured against the clean image."""
+    from casestudy.inference.network import denoise_image
+    from casestudy.training.noise_maps import local_noise_level
+
+    if method.model is None:
+        raise RuntimeError(f"network {method.name!r} is not loaded: call prepare() first")
+    return denoise_image(method.model, pair.noisy, method.strength * local_noise_level(pair.noisy, pair.clean))
 
 
 def map_condition_rows(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from casestudy.camera import CaptureSettings
     from casestudy.noise.degrade import DegradationConfig
+    from casestudy.training.noise_maps import MapRecipe
 
 #: The margin (in pixels, even to keep the Bayer phase) added around a patch
 #: before re-simulating its noise, so demosaicing sees real neighbours at the border.
@@ -118,7 +119,7 @@ def training_sampler(
     generic_sources: Sequence[np.ndarray] | None = None,
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
-    noise_map: bool = False,
+    noise_map: bool | MapRecipe = False,
 ) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
     """The function ``i -> (noisy, clean)`` a training run draws its patches from.
 
@@ -135,14 +136,15 @@ def training_sampler(
     ``generic_config`` the degradations' probabilities and ranges (default
     :data:`casestudy.noise.degrade.DEFAULT_CONFIG`). With ``noise_map`` each noisy patch carries two
     more channels, its noise-level map and the map's known-flag
-    (:class:`casestudy.training.noise_maps.NoiseMapSampler`), for a network told the noise.
+    (:class:`casestudy.training.noise_maps.NoiseMapSampler`), for a network told the noise; pass a
+    :class:`casestudy.training.noise_maps.MapRecipe` for maps with errors in them (``True``: exact maps).
     """
     if noise_map:
         from casestudy.training.noise_maps import NoiseMapSampler
 
         plain = training_sampler(pairs, patch_size, seed, fresh_noise, generic_fraction, generic_sources,
                                  generic_scale, generic_config)  # fmt: skip
-        return NoiseMapSampler(plain, seed)
+        return NoiseMapSampler(plain, seed, recipe=None if noise_map is True else noise_map)
     simulated = TrainingSampler(pairs, patch_size, seed, fresh_noise)
     if not 0.0 <= generic_fraction <= 1.0:
         raise ValueError(f"generic_fraction must lie in [0, 1], got {generic_fraction}")
@@ -170,7 +172,7 @@ def training_dataset(
     generic_sources: Sequence[np.ndarray] | None = None,
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
-    noise_map: bool = False,
+    noise_map: bool | MapRecipe = False,
 ) -> tf.data.Dataset:
     """An endless, reproducible tf.data stream of (noisy, clean) batches (see :func:`training_sampler`).
 
@@ -207,7 +209,7 @@ def training_batches(
     workers: int = 1,
     generic_scale: tuple[float, float] = (1.0, 1.0),
     generic_config: DegradationConfig | None = None,
-    noise_map: bool = False,
+    noise_map: bool | MapRecipe = False,
 ) -> Any:
     """The same stream as :func:`training_dataset`, as an endless ``keras.utils.PyDataset``.
 

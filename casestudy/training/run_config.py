@@ -111,6 +111,14 @@ class TrainConfig:
         "noise (photos)", choices=VALIDATIONS)
     workers: int | None = _option(None, "--workers", "patch-drawing processes on non-TensorFlow Keras backends (JAX)",
                                   type=int, metavar="N")
+    map_jitter: float = _option(
+        0.0, "--map-jitter",
+        "networks told the noise: multiply each training patch's map by exp(N(0, S)), as uncertain as a photo's "
+        "(default 0: exact maps)", type=float, metavar="S")
+    map_wrong: float = _option(
+        0.0, "--map-wrong",
+        "networks told the noise: share of told patches whose map is also off by a factor up to 4 either way, as "
+        "from a wrong ISO (default 0)", type=float, metavar="FRACTION")
     init_weights: str | os.PathLike | None = _option(
         None, "--init-weights", "start a new run from these weights (same network and width): fine-tuning",
         metavar="FILE")
@@ -126,6 +134,10 @@ class TrainConfig:
             raise ValueError(f"generic_fraction must lie in [0, 1], got {self.generic_fraction}")
         if not 0.0 < self.generic_scale_min <= 1.0:
             raise ValueError(f"generic_scale_min must lie in (0, 1], got {self.generic_scale_min}")
+        if not (0.0 <= self.map_jitter < float("inf")):
+            raise ValueError(f"map_jitter must be a finite number >= 0, got {self.map_jitter}")
+        if not 0.0 <= self.map_wrong <= 1.0:
+            raise ValueError(f"map_wrong must lie in [0, 1], got {self.map_wrong}")
 
     @classmethod
     def of(cls, model: str, generic_camera: float | None = None, **settings: Any) -> TrainConfig:
@@ -161,6 +173,11 @@ class TrainConfig:
             settings["generic_photos"] = record["generic_photos"]
         if record.get("validation"):
             settings["validation"] = record["validation"]
+        noise_map = record.get("noise_map") or {}
+        if noise_map.get("jitter"):
+            settings["map_jitter"] = float(noise_map["jitter"])
+        if noise_map.get("wrong"):
+            settings["map_wrong"] = float(noise_map["wrong"])
         if record.get("generic_degradations"):
             settings["degradations"] = DegradationConfig(**{
                 key: tuple(value) if isinstance(value, list) else value

@@ -283,7 +283,7 @@ def _run(config: TrainConfig, verbose: int, callbacks: Sequence[Any]) -> TrainRe
     resume, deterministic, distribute, tensorboard = config.resume, config.deterministic, config.distribute, config.tensorboard
     generic_fraction, workers, init_weights = config.generic_fraction, config.workers, config.init_weights
     generic_scale_min, validation, generic_photos = config.generic_scale_min, config.validation, config.generic_photos
-    degradations = config.degradations
+    degradations, map_jitter, map_wrong = config.degradations, config.map_jitter, config.map_wrong
     profile = config.profile if isinstance(config.profile, Profile) else get_profile(config.profile)
     epochs = int(config.epochs or EPOCHS.get(profile.name, 10))
     steps_per_epoch = int(config.steps_per_epoch or max(1, math.ceil(profile.train_steps / epochs)))
@@ -366,11 +366,14 @@ def _run(config: TrainConfig, verbose: int, callbacks: Sequence[Any]) -> TrainRe
         "created_by": "casestudy.training.train.train",
     }
 
-    noise_map = spec.map_channels > 0
+    noise_map: bool | Any = spec.map_channels > 0
     if noise_map:  # recorded only for networks told the noise, so the blind networks' runs still resume
-        from casestudy.training.noise_maps import SMOOTHING_PX, WITHHELD
+        from casestudy.training.noise_maps import MapRecipe
 
-        config["noise_map"] = {"withheld": WITHHELD, "smoothing_px": SMOOTHING_PX}
+        noise_map = MapRecipe(jitter=float(map_jitter), wrong=float(map_wrong))
+        config["noise_map"] = noise_map.record()
+    elif map_jitter or map_wrong:
+        raise ValueError(f"{model_name} is a blind network: it takes no noise map to jitter or make wrong")
     if init_weights is not None:
         from casestudy.models.cards import sha256_of
 
