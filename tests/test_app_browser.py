@@ -281,4 +281,10 @@ def test_nafnet_told_the_noise_gets_a_strength_dial_and_says_where_its_map_came_
     sync_api.expect(page.get_by_text("blind (map withheld)")).to_be_visible()
     sync_api.expect(dial).to_be_disabled()
     sync_api.expect(note).to_have_count(0)
+
+    # The self-ensemble is an advanced setting: ticked, the network runs on the photo's 8 rotations and mirror images.
+    advanced = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text="Advanced")
+    advanced.get_by_text("Advanced").click()
+    advanced.get_by_text("Self-ensemble (networks)").click()
+    sync_api.expect(page.get_by_text("a self-ensemble of 8 rotations and mirror images")).to_be_visible()
     assert page.get_by_text("Traceback").count() == 0

@@ -461,5 +461,8 @@ def test_methods_without_a_map_refuse_to_be_told_the_noise_and_filters_keep_thei
     nlm = logic.load_method("nlm")
     assert logic.set_up(nlm) == nlm.with_strength(1.0)
     assert logic.set_up(nlm, strength=1.5) == nlm.with_strength(1.5) != nlm
+    assert logic.set_up(rednet, ensemble=True).ensemble and "self-ensemble" in logic.set_up(rednet, ensemble=True).description
+    assert logic.set_up(logic.set_up(rednet, ensemble=True)) == rednet  # unticked again
+    assert logic.set_up(nlm, ensemble=True) == nlm.with_strength(1.0)  # a filter has no ensemble: unchanged
     with pytest.raises(ValueError, match="NLM cannot be told the noise"):
         logic.set_up(nlm, told_noise=True, strength=1.5)

@@ -79,9 +79,16 @@ def noise_map_record(name: str, out: Path, config: dict, data_dir: Path) -> dict
 
     curves = fit_on_dataset(data_dir)
     path = curves.save(noise_levels_path(out))
+    recipe = config.get("noise_map", {})
+    errors = ""
+    if recipe.get("jitter") or recipe.get("wrong"):
+        errors = (f"; each told patch's map multiplied by exp(N(0, {recipe.get('jitter', 0):g})), and on a share of "
+                  f"{recipe.get('wrong', 0):g} of them also by a factor drawn log-uniformly within "
+                  f"{recipe.get('wrong_factor', 4):g} either way (a wrong ISO), so the network weighs the map against "
+                  "the image")  # fmt: skip
     return {
-        "training": {**config.get("noise_map", {}), "map": "the noise's local standard deviation, measured from "
-                     "noisy - clean (casestudy.training.noise_maps), withheld (zeros, flag 0) for the given share"},
+        "training": {**recipe, "map": "the noise's local standard deviation, measured from noisy - clean "
+                     f"(casestudy.training.noise_maps), withheld (zeros, flag 0) for the given share{errors}"},
         "noise_levels": {"file": path.name, "fitted_on": curves.source, "estimate_bias": round(curves.estimate_bias, 4),
                          "estimate_spread": round(curves.estimate_spread, 4), "fit_spread": round(curves.fit_spread, 4)},
         "at_inference": "blind by default (the map withheld: the scores above); `casestudy denoise --map auto` gives "

@@ -368,8 +368,9 @@ def has_strength(name: str, told_noise: bool = False) -> bool:
 TOLD_MAP_MODE = "auto"
 
 
-def set_up(method: Method, *, told_noise: bool = False, strength: float = 1.0) -> Method:
-    """``method`` as the app's controls set it: told the noise or not, at ``strength``.
+def set_up(method: Method, *, told_noise: bool = False, strength: float = 1.0, ensemble: bool = False) -> Method:
+    """``method`` as the app's controls set it: told the noise or not, at ``strength``, a network as a
+    self-ensemble or not (``ensemble``: eight passes, :mod:`casestudy.inference.ensemble`; ignored for a filter).
 
     A network that can be told the noise (:func:`has_noise_map`) gets the map of :data:`TOLD_MAP_MODE` scaled by
     ``strength`` when ``told_noise``, and runs blind otherwise; any other method gets ``strength`` through its own
@@ -381,8 +382,10 @@ def set_up(method: Method, *, told_noise: bool = False, strength: float = 1.0) -
         casestudy.evaluation.methods.NoStrengthControlError: a strength other than 1 for a method without a dial
             (a blind network, NAFNet run blind, a filter without one).
     """
-    from casestudy.evaluation.methods import MappedNetworkMethod
+    from casestudy.evaluation.methods import MappedNetworkMethod, NetworkMethod
 
+    if isinstance(method, NetworkMethod) and method.ensemble != ensemble:
+        method = method.with_ensemble(ensemble)
     if not isinstance(method, MappedNetworkMethod):
         if told_noise:
             raise ValueError(f"{method.label} cannot be told the noise: it takes the photo alone")

@@ -175,10 +175,13 @@ class NetworkMethod(Method):
     Attributes:
         model: the loaded Keras model (``None`` until :meth:`prepare`).
         source: the ``.keras`` file it was loaded from.
+        ensemble: run as a geometric self-ensemble (:mod:`casestudy.inference.ensemble`): the
+            mean over the photo's eight rotations and mirror images, eight times the time.
     """
 
     model: Any = None
     source: Path | None = None
+    ensemble: bool = False
 
     #: A small input run in ``prepare``, so that the graph is traced before the evaluation's
     #: own untimed warm-up (one trace serves every size: :func:`casestudy.inference.network.denoise_image`).
@@ -203,7 +206,11 @@ class NetworkMethod(Method):
 
         if self.model is None:
             raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
-        return denoise_image(self.model, noisy)
+        return denoise_image(self.model, noisy, ensemble=self.ensemble)
+
+    def with_ensemble(self, on: bool = True) -> NetworkMethod:
+        """This network run as a self-ensemble over the photo's eight rotations and mirror images (or not)."""
+        return dataclasses.replace(self, ensemble=bool(on))
 
     @property
     def parameters(self) -> int | None:
@@ -211,7 +218,8 @@ class NetworkMethod(Method):
 
     @property
     def description(self) -> str:
-        return f"{self.label}: weights {Path(str(self.source)).name}, loaded in Keras safe mode"
+        ensemble = "; a self-ensemble of 8 rotations and mirror images" if self.ensemble else ""
+        return f"{self.label}: weights {Path(str(self.source)).name}, loaded in Keras safe mode{ensemble}"
 
     def with_strength(self, factor: float) -> Method:
         """A blind network has no strength control: it is told nothing about the noise (strength 1 only)."""
@@ -250,7 +258,7 @@ class NetworkMethod(Method):
 
         def batch(stack: np.ndarray) -> np.ndarray:
             nonlocal done
-            restored = denoise_batch(self.model, stack)
+            restored = denoise_batch(self.model, stack, ensemble=self.ensemble)
             done += len(stack)
             report(done, total)
             return restored
@@ -367,7 +375,7 @@ class MappedNetworkMethod(NetworkMethod):
 
         if self.model is None:
             raise RuntimeError(f"network {self.name!r} is not loaded: call prepare() first")
-        return denoise_image(self.model, noisy, self._scaled(self.noise_map(noisy)))
+        return denoise_image(self.model, noisy, self._scaled(self.noise_map(noisy)), ensemble=self.ensemble)
 
     @property
     def description(self) -> str:

@@ -80,11 +80,14 @@ def with_noise_map(model: keras.Model, batch: np.ndarray, noise_map: np.ndarray 
     return np.concatenate([batch, levels[..., None], known[..., None]], axis=-1).astype(np.float32)
 
 
-def denoise_image(model: keras.Model, image: np.ndarray, noise_map: np.ndarray | float | None = None) -> np.ndarray:
+def denoise_image(model: keras.Model, image: np.ndarray, noise_map: np.ndarray | float | None = None,
+                  ensemble: bool = False) -> np.ndarray:  # fmt: skip
     """Denoise one ``(H, W, 3)`` float image in [0, 1] with ``model``; float32 in [0, 1] back.
 
     ``noise_map`` (a number or an ``(H, W)`` array) is for a network told the noise; without it
-    such a network runs blind (:func:`with_noise_map`).
+    such a network runs blind (:func:`with_noise_map`). ``ensemble`` averages the network over
+    the image's eight rotations and mirror images (:mod:`casestudy.inference.ensemble`: eight times
+    the time).
 
     The input is checked the way the classical filters check theirs (one
     convention for every method), run as a batch of one, and the output is
@@ -96,15 +99,27 @@ def denoise_image(model: keras.Model, image: np.ndarray, noise_map: np.ndarray |
     """
     noisy = check_noisy(image)
     levels = None if noise_map is None else np.asarray(noise_map, np.float32)[np.newaxis]
-    restored = _run(model, with_noise_map(model, noisy[np.newaxis], levels))
-    return np.clip(keras.ops.convert_to_numpy(restored)[0], 0.0, 1.0).astype(np.float32)
+    return _restore(model, with_noise_map(model, noisy[np.newaxis], levels), ensemble)[0]
 
 
-def denoise_batch(model: keras.Model, batch: np.ndarray) -> np.ndarray:
+def denoise_batch(model: keras.Model, batch: np.ndarray, ensemble: bool = False) -> np.ndarray:
     """Denoise a ``(N, H, W, 3)`` float32 batch in [0, 1] (tiles of one size); clipped float32 back.
 
     The batch form of :func:`denoise_image`, used by :mod:`casestudy.inference.tiling`; the
     input is trusted (the tiler has checked the whole photo once).
     """
-    restored = _run(model, with_noise_map(model, np.asarray(batch, dtype=np.float32)))
-    return np.clip(keras.ops.convert_to_numpy(restored), 0.0, 1.0).astype(np.float32)
+    return _restore(model, with_noise_map(model, np.asarray(batch, dtype=np.float32)), ensemble)
+
+
+def _restore(model: keras.Model, inputs: np.ndarray, ensemble: bool) -> np.ndarray:
+    """``model`` on a batch it takes as it is (map channels included), once or as a self-ensemble; clipped."""
+    def once(batch: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(_run(model, batch))
+
+    if ensemble:
+        from casestudy.inference.ensemble import self_ensemble
+
+        restored = self_ensemble(once, inputs)
+    else:
+        restored = once(inputs)
+    return np.clip(restored, 0.0, 1.0).astype(np.float32)
