@@ -409,7 +409,7 @@ def test_a_network_told_the_noise_reads_the_uploads_iso_and_phone() -> None:
 def test_the_strength_dial_is_for_filters_and_networks_told_the_noise() -> None:
     from casestudy.models import MODELS
 
-    for name in MODELS:  # the blind networks, and NAFNet, which the app runs blind (its best on average)
+    for name in MODELS:  # the blind networks, and NAFNet, which the app runs blind (by default)
         assert not logic.has_strength(name)
     assert logic.has_strength("nlm") and logic.has_strength("bm3d")
     method = logic.load_method("nlm")

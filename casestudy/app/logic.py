@@ -353,7 +353,7 @@ def has_noise_map(name: str) -> bool:
 def has_strength(name: str, told_noise: bool = False) -> bool:
     """Whether the app's method ``name`` has a strength dial: a filter that scales its noise level, or a network
     told the noise (``told_noise``, :func:`has_noise_map`), whose dial scales the noise-level map. The blind
-    networks have none, and neither has NAFNet run blind (the app's default for it: its best on average), since
+    networks have none, and neither has NAFNet run blind (the app's default for it), since
     it then has no map to scale."""
     from casestudy.filters import FILTERS
 

@@ -180,10 +180,10 @@ def main() -> None:
         if logic.has_noise_map(name):  # a network that can be told the noise (NAFNet)
             told = st.radio(
                 "Tell it the noise", list(TOLD), format_func=TOLD.get,
-                help="Blind (the default): the network judges the noise from the photo alone, its best on average "
-                "in the case study's checks (notebook 10). From the EXIF: it is also given a noise map (how noisy "
-                "each part of the photo is) worked out from the camera's ISO in the photo's EXIF, or its own "
-                "estimate where there is no ISO or the photo does not match it; the strength dial then scales "
+                help="Blind (the default): the network judges the noise from the photo alone. From the EXIF: it is "
+                "also given a noise map (how noisy each part of the photo is) worked out from the camera's ISO in "
+                "the photo's EXIF, or its own estimate where there is no ISO or the photo does not match it; it "
+                "does a few hundredths of a dB better on average (notebook 10), and the strength dial then scales "
                 "that map.",
             )  # fmt: skip
         dial = logic.has_strength(name, told)

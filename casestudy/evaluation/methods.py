@@ -279,9 +279,10 @@ class MappedNetworkMethod(NetworkMethod):
 
     The map (:mod:`casestudy.noise.level_map`) comes, with ``map_mode``:
 
-    * ``"blind"`` (default): withheld, as the blind networks run. The shipped NAFNet scores best this way on
-      average (notebook 10 measures it: told the metadata it loses 0.17 dB on the simulated test split, told
-      its own estimate 0.56 dB, and 0.94 dB on the unseen-noise check), so the map is the user's choice;
+    * ``"blind"`` (default): withheld, as the blind networks run. Told the map, the shipped NAFNet gains only a
+      few hundredths of a dB on average (notebook 10 measures each source: +0.06 dB from the metadata on the
+      simulated test split, +0.08 from its own estimate on the unseen-noise check), so the map is the user's
+      choice, and with it the strength dial;
     * ``"auto"``: from the metadata (``iso``, ``phone``) through the noise level function
       shipped beside the weights, unless it disagrees with the image's own estimate, which then
       wins; from the estimate when there is no ISO;

@@ -371,7 +371,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--map", choices=MAP_MODES, default=None, dest="map_mode",
         help="for a network told the noise (nafnet), where its noise-level map comes from: blind (no map, the default: "
-        "the shipped weights score best so on average), auto (the photo's ISO and phone, from EXIF or a SIDD folder "
+        "as it ships), auto (the photo's ISO and phone, from EXIF or a SIDD folder "
         "name, unless the image disagrees; else an estimate from the image), metadata or estimate",
     )  # fmt: skip
     parser.add_argument("--iso", type=float, help="the photo's ISO, in place of its EXIF's (a network told the noise)")

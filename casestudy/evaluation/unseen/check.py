@@ -196,7 +196,7 @@ def network_denoisers(networks: Sequence[str] | Mapping[str, Any] | None) -> dic
     photo without metadata, whole image at once.
 
     A blind network takes the photo alone; a network told the noise runs as its method does by default
-    (:class:`casestudy.evaluation.methods.MappedNetworkMethod`, blind: its best on average), with the noise level
+    (:class:`casestudy.evaluation.methods.MappedNetworkMethod`, blind, as it ships), with the noise level
     function beside its weights file loaded for a caller that switches its map on. A model handed over as an
     object, or a file without that function beside it, runs blind too.
     """
