@@ -25,7 +25,7 @@ from casestudy.app import logic, swipe
 TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
 #: Approximate time per megapixel on the project's 2-core CPU (the method menu's help).
 SPEEDS = (
-    "Per megapixel on a 2-core CPU: NLM about 15 seconds, BM3D about 3 minutes; the networks, tile by tile, "
+    "Per megapixel on a 2-core CPU: NLM 7 to 15 seconds, BM3D 1 to 3 minutes; the networks, tile by tile, "
     "1 to 2 seconds."
 )
 #: The choices of "Tell it the noise" (for a network that can be, :func:`casestudy.app.logic.has_noise_map`).
