@@ -17,7 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from casestudy.config import DATA_ENV, get_profile, project_root, reports_dir, resolve_data_dir
+from casestudy.config import (
+    DATA_ENV,
+    get_profile,
+    project_root,
+    reports_dir,
+    resolve_data_dir,
+)
 from casestudy.io import write_text
 from casestudy.notebooks import execute_notebook, notebook_paths
 
@@ -67,8 +73,8 @@ def results_report(data_dir: Path, profile_name: str, figures_dir: Path | None =
     short section when they exist.
     """
     from casestudy.evaluation.evaluate import summarize
-    from casestudy.models.registry import network_names
     from casestudy.evaluation.report import format_table, merged_rows, results_path
+    from casestudy.models.registry import network_names
 
     rows = merged_rows(data_dir, "test")
     if rows.empty:
@@ -118,7 +124,12 @@ def _write_figures(rows, summary, folder: Path, iso_methods: list[str]) -> str:
 def _unseen_section(check_dir: Path) -> str:
     """A short section on the unseen-noise check, from the scores notebook 08 saved; empty if there are none."""
     from casestudy.evaluation.unseen.check import load_table, results_file
-    from casestudy.evaluation.unseen.scores import BLIND, check_summary, network_margins, rows_from_table
+    from casestudy.evaluation.unseen.scores import (
+        BLIND,
+        check_summary,
+        network_margins,
+        rows_from_table,
+    )
 
     path = results_file(check_dir)
     if not path.is_file():
@@ -141,8 +152,8 @@ def _unseen_section(check_dir: Path) -> str:
                "denoiser has, given the true noise" if blind else "NLM and BM3D are given the true noise level")
     return "\n".join([
         "## The unseen-noise check\n",
-        f"Photos and noise no network trained on ({rows['image'].nunique()} pairs, `{_shown(path)}`); "
-        f"{filters}. Mean PSNR (dB) by noise level:\n",
+        (f"Photos and noise no network trained on ({rows['image'].nunique()} pairs, `{_shown(path)}`); "
+         f"{filters}. Mean PSNR (dB) by noise level:\n"),
         header, rule, *body, "",
         f"The networks must beat the filters a user would run here too (the quality bar): {verdict}.\n",
     ])

@@ -9,7 +9,12 @@ import keras
 import numpy as np
 import pytest
 
-from casestudy.inference.ensemble import TRANSFORMS, self_ensemble, transform, untransform
+from casestudy.inference.ensemble import (
+    TRANSFORMS,
+    self_ensemble,
+    transform,
+    untransform,
+)
 
 
 def test_the_eight_transforms_are_distinct_and_each_is_undone() -> None:
