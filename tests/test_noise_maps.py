@@ -35,7 +35,7 @@ def test_the_sampler_appends_the_map_and_withholds_it_for_a_seeded_share() -> No
     def plain(index: int) -> tuple[np.ndarray, np.ndarray]:
         return clean + 0.02 * (index % 3), clean
 
-    sampler = NoiseMapSampler(plain, seed=7, withheld=0.3)
+    sampler = NoiseMapSampler(plain, seed=7, recipe=MapRecipe(withheld=0.3))
     samples = [sampler(index) for index in range(200)]
     assert all(noisy.shape == (16, 16, 5) and out.shape == (16, 16, 3) for noisy, out in samples)
     known = np.array([noisy[0, 0, 4] for noisy, _ in samples])
@@ -44,10 +44,10 @@ def test_the_sampler_appends_the_map_and_withholds_it_for_a_seeded_share() -> No
     assert not withheld[..., 3:].any()
     told = samples[int(np.argmax(known))][0]
     np.testing.assert_array_equal(told[..., :3], plain(int(np.argmax(known)))[0])
-    again = NoiseMapSampler(plain, seed=7, withheld=0.3)
+    again = NoiseMapSampler(plain, seed=7, recipe=MapRecipe(withheld=0.3))
     np.testing.assert_array_equal(again(5)[0], sampler(5)[0])  # reproducible: a resumed run continues the stream
     with pytest.raises(ValueError, match="withheld"):
-        NoiseMapSampler(plain, seed=7, withheld=1.5)
+        NoiseMapSampler(plain, seed=7, recipe=MapRecipe(withheld=1.5))
 
 
 def _map_factors(recipe: MapRecipe, count: int = 400) -> np.ndarray:

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from casestudy.evaluation.methods import MappedNetworkMethod, pair_metadata
 from casestudy.evaluation.scoring import Pair, Runner, score_pairs
 
@@ -64,7 +66,7 @@ def condition_runner(method: MappedNetworkMethod, condition: str) -> Runner:
     return lambda pair: ready.with_metadata(*pair_metadata(pair, factor))(pair.noisy)
 
 
-def _told_the_true_noise(method: MappedNetworkMethod, pair: Pair) -> object:
+def _told_the_true_noise(method: MappedNetworkMethod, pair: Pair) -> np.ndarray:
     """``method``'s network on the pair, told the noise's local level measured against the clean image."""
     from casestudy.inference.network import denoise_image
     from casestudy.training.noise_maps import local_noise_level

@@ -94,10 +94,8 @@ class NoiseMapSampler:
     """
 
     def __init__(self, sampler: Callable[[int], tuple[np.ndarray, np.ndarray]], seed: int,
-                 withheld: float | None = None, recipe: MapRecipe | None = None) -> None:  # fmt: skip
-        recipe = MapRecipe() if recipe is None else recipe
-        self.recipe = recipe if withheld is None else dataclasses.replace(recipe, withheld=float(withheld))
-        self.sampler, self.seed = sampler, int(seed)
+                 recipe: MapRecipe | None = None) -> None:  # fmt: skip
+        self.sampler, self.seed, self.recipe = sampler, int(seed), MapRecipe() if recipe is None else recipe
 
     def __call__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         noisy, clean = self.sampler(index)
