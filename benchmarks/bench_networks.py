@@ -1,4 +1,4 @@
-"""Cost of the three networks per profile: size, FLOPs, training and inference speed, memory, against NLM.
+"""Cost of the networks per profile: size, FLOPs, training and inference speed, memory, against NLM.
 
 For every network and profile (``--profiles laptop,gpu`` by default) and every
 precision (``float32`` and ``mixed_bfloat16``), a fresh Python process builds the
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", default="laptop,gpu")
-    parser.add_argument("--models", default="rednet,mwcnn,pridnet")
+    parser.add_argument("--models", help="comma-separated networks (default: every registered one)")
     parser.add_argument("--precisions", default="float32,mixed_bfloat16")
     parser.add_argument("--steps", type=int, default=6, help="timed training steps after 2 warm-up steps")
     parser.add_argument("--repeats", type=int, default=3, help="timed 512x512 inferences after one warm-up")
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from casestudy.models.complexity import flops_per_megapixel
 
     overrides = {key: int(value) for key, value in (item.split("=", 1) for item in args.width)}
-    names = [n for n in args.models.split(",") if n]
+    names = [n for n in args.models.split(",") if n] if args.models else list(MODELS)
     profiles = [p for p in args.profiles.split(",") if p]
     precisions = [p for p in args.precisions.split(",") if p]
     print(f"image: {SIDE}x{SIDE} astronaut with Gaussian noise sigma {NOISE_SIGMA}; NLM parameters {nlm_filter()[1]}")

@@ -65,7 +65,8 @@ def test_orient_matches_pillows_exif_transpose(orientation: int) -> None:
 def test_a_jpeg_keeps_its_exif_and_icc_and_comes_out_upright(tmp_path: Path, weights: Path, capsys) -> None:
     source = _camera_jpeg(tmp_path / "photo.jpg", orientation=6)
     target = tmp_path / "out" / "photo.jpg"
-    assert _denoise(str(source), str(target), "--weights", str(weights), "--tile", "64", "--overlap", "0") == 0
+    assert _denoise(str(source), str(target), "--method", "pridnet", "--weights", str(weights), "--tile", "64",
+                   "--overlap", "0") == 0
     assert "PRIDNet: weights pridnet.keras, loaded in Keras safe mode, tiles of 64 px" in capsys.readouterr().out
     with Image.open(target) as out:
         exif = out.getexif()
@@ -153,9 +154,19 @@ def test_a_folder_in_gives_a_folder_out(tmp_path: Path, weights: Path) -> None:
     _camera_jpeg(folder / "a.jpg")
     io.write_png(folder / "b.png", _half_dark(30, 40))
     (folder / "notes.txt").write_text("not a photo")
-    assert _denoise(str(folder), str(tmp_path / "out"), "--weights", str(weights)) == 0
+    assert _denoise(str(folder), str(tmp_path / "out"), "--method", "pridnet", "--weights", str(weights)) == 0
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.jpg", "b.png"]
     assert io.read_image(tmp_path / "out" / "b.png").shape == (30, 40, 3)
+
+
+def test_the_default_method_is_the_best_network_on_the_committed_unseen_check() -> None:
+    from casestudy.app.logic import unseen_means
+    from casestudy.inference.denoise import DEFAULT_METHOD
+    from casestudy.models import MODELS
+
+    networks = {name: mean for name, mean in unseen_means().items() if name in MODELS}
+    assert set(networks) == set(MODELS)  # the committed table scores every registered network
+    assert DEFAULT_METHOD == max(networks, key=networks.__getitem__)
 
 
 def test_classical_methods_say_which_settings_they_use(tmp_path: Path, capsys) -> None:
@@ -263,8 +274,8 @@ def test_strength_scales_the_filters_noise_level_and_blind_networks_refuse_it(tm
     # a stronger NLM moves the photo further from its noisy input: the dial turns one way
     change = {key: float(np.abs(image - noisy).mean()) for key, image in outputs.items()}
     assert change["0.5"] < change["1"] < change["2"]
-    error = _fails_naming(capsys, "is a blind network", str(source), str(tmp_path / "p.png"), "--weights", str(weights),
-                          "--strength", "0.8")  # fmt: skip
+    error = _fails_naming(capsys, "is a blind network", str(source), str(tmp_path / "p.png"), "--method", "pridnet",
+                          "--weights", str(weights), "--strength", "0.8")  # fmt: skip
     assert "no strength control" in error and not (tmp_path / "p.png").exists()
     _fails_naming(capsys, "strength must be a positive number", str(source), str(tmp_path / "q.png"), "--method", "nlm",
                   "--strength", "0")  # fmt: skip

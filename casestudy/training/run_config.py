@@ -231,7 +231,9 @@ def _dest(field: dataclasses.Field) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``casestudy train``'s options, from :class:`TrainConfig`'s fields (``--profile`` is added by the caller)."""
-    parser.add_argument("model", metavar="MODEL", help="network to train: rednet, mwcnn or pridnet")
+    from casestudy.models import network_names
+
+    parser.add_argument("model", metavar="MODEL", help=f"network to train: {', '.join(network_names())}")
     for field in dataclasses.fields(TrainConfig):
         meta = dict(field.metadata)
         flag = meta.pop("flag")
