@@ -208,3 +208,15 @@ def test_quality_speed_labels_of_close_points_do_not_share_a_place() -> None:
     assert len({offsets[name] for name in ("NAFNet", "MWCNN", "REDNet")}) == 3  # a column, one place each
     assert offsets["BM3D"] == (6, 4)  # alone: up and right of its point, as before
     plt.close(figure)
+
+
+def test_labels_of_a_chain_of_near_points_form_one_column_best_first() -> None:
+    from casestudy.plots.results import _label_offsets
+
+    # a is near b and b near c, but a is not near c: the three still share one column, so c's label is not
+    # left beside b's point; d, far away, keeps its plain label.
+    points = {"a": (0.78, 26.90), "b": (0.81, 26.55), "c": (0.96, 26.20), "d": (68.0, 24.7)}
+    offsets = _label_offsets(points)
+    assert offsets["d"] == (6, 4)
+    assert offsets["a"][0] == offsets["b"][0] == offsets["c"][0] > 6
+    assert offsets["a"][1] > offsets["b"][1] > offsets["c"][1]

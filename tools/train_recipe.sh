@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Train the registered networks from scratch with the detail-keeping recipe, one after the other, on this machine.
+# Train the registered networks with the detail-keeping recipe, one after the other, on this machine: a first stage
+# from scratch on 64x64 patches, then a short second stage on 128x128 patches (STAGE=2, from the shipped first stage).
 #
-#   bash tools/train_recipe.sh [MODEL ...]      default: every registered network
+#   bash tools/train_recipe.sh [MODEL ...]      stage 1; default: every registered network
+#   STAGE=2 bash tools/train_recipe.sh [MODEL ...]     stage 2, from weights/<model>.keras (stage 1, shipped)
 #   EPOCHS=50 RUN_NAME=recipe-600k bash tools/train_recipe.sh mwcnn     the same recipe, a schedule twice as long
 #   WIDTH=32 RUN_NAME=recipe-w32 bash tools/train_recipe.sh mwcnn       the same recipe at another width
 #   EXTRA="--map-jitter 0.3" RUN_NAME=recipe-maps bash tools/train_recipe.sh nafnet    more options of casestudy train
 #
-# Each run lives in checkpoints/<model>-$RUN_NAME/ (default checkpoints/<model>-recipe/) and resumes from its last.keras when started again with the
-# same command (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
-#   * 300,000 fresh 64x64 patches per network (25 epochs x 750 steps x 16), one warm-up and one cosine;
+# Each run lives in checkpoints/<model>-$RUN_NAME/ (default checkpoints/<model>-recipe/; stage 2 in
+# checkpoints/<model>-$RUN_NAME-p128/) and resumes from its last.keras when started again with the same command
+# (a session that ends mid-run loses at most CHECKPOINT_MINUTES of work). The recipe:
+#   * stage 1: 300,000 fresh 64x64 patches per network (25 epochs x 750 steps x 16), one warm-up and one cosine;
 #   * 85 % of the patches cut from the photo pool's training photos (equal weight per photo, a flat patch
 #     redrawn once, shrunk by 0.5-1) with the generic degradations (5 % clean, 25 % white noise of sigma
 #     0-50/255, the rest Poisson-Gaussian in linear light, correlated half the time, sharpening, JPEG);
 #   * 15 % from the simulated training pairs with fresh simulator noise;
 #   * validation on the pool's held-out photos (white and generic noise at several levels);
 #   * L1 loss, Adam 1e-3, bf16 on CPUs that have it; no early stopping: the end of the schedule ships;
-#   * each network at its laptop-profile width (casestudy.models.MODELS) unless WIDTH is set.
-# Ship a finished run with: python tools/ship_weights.py checkpoints/<model>-recipe --checkpoint
-# checkpoints/<model>-recipe/last.keras. tools/device_train.sh continues the same runs on a GPU machine.
+#   * each network at its laptop-profile width (casestudy.models.MODELS) unless WIDTH is set;
+#   * stage 2: the same stream on 128x128 patches, 4 a step (the same pixels per step), 3,000 steps (6 x 500), one
+#     warm-up and one cosine from a peak of 2e-4: a network that pools over its whole input (NAFNet's channel
+#     attention, PRIDNet's pyramid pooling) learns more from the wider view than from as many more 64x64 steps
+#     (docs/experiments.md). About 10 minutes a network on 2 cores.
+# Ship each finished stage before the next: python tools/ship_weights.py checkpoints/<run> --checkpoint
+# checkpoints/<run>/last.keras (the card of stage 2 keeps stage 1's as the weights it started from).
+# tools/device_train.sh continues stage 1's runs on a GPU machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN=${BIN:-.venv/bin}
@@ -28,12 +36,22 @@ RUN_NAME=${RUN_NAME:-recipe}
 WIDTH=${WIDTH:-}
 EXTRA=${EXTRA:-}
 
-# The recipe's `casestudy train` arguments for one network (shared with tools/device_train.sh).
+STAGE=${STAGE:-1}
+
+# The recipe's `casestudy train` arguments for one network (stage 1's are shared with tools/device_train.sh).
 recipe_arguments() {
     echo "$1 --profile laptop --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --loss l1" \
         "--lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
         "--generic-scale 0.5 --generic-photos data/photos --validation photos" \
         "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME${WIDTH:+ --width $WIDTH}${EXTRA:+ $EXTRA}"
+}
+
+# Stage 2's arguments: 3,000 steps of 4 128x128 patches from the shipped stage 1, peak learning rate 2e-4.
+context_arguments() {
+    echo "$1 --profile laptop --epochs 6 --steps-per-epoch 500 --patch-size 128 --batch-size 4 --loss l1" \
+        "--lr 0.0002 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
+        "--generic-scale 0.5 --generic-photos data/photos --validation photos --init-weights weights/$1.keras" \
+        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME-p128${WIDTH:+ --width $WIDTH}${EXTRA:+ $EXTRA}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
@@ -42,6 +60,10 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     "$BIN/casestudy" data build --profile laptop
     for model in "${models[@]}"; do
         # shellcheck disable=SC2046 - the arguments are words without spaces
-        "$BIN/casestudy" train $(recipe_arguments "$model") --quiet
+        if [ "$STAGE" = 2 ]; then
+            "$BIN/casestudy" train $(context_arguments "$model") --quiet
+        else
+            "$BIN/casestudy" train $(recipe_arguments "$model") --quiet
+        fi
     done
 fi

@@ -210,21 +210,29 @@ def _label_of(method: str) -> str:
 
 def _label_offsets(points: Mapping[str, tuple[float, float]], decades: float = 0.25, db: float = 0.4
                    ) -> dict[str, tuple[int, int]]:  # fmt: skip
-    """Each point's label offset (points): up and right of it, or, for points close together (within ``decades``
-    in time and ``db`` in PSNR), a column of labels to their right, best first, so that none covers another."""
+    """Each point's label offset (points): up and right of it, or, for a cluster of points (each within ``decades``
+    in time and ``db`` in PSNR of another in the cluster, so a chain of near points is one cluster), a column of
+    labels to their right, best first, each tied to its point by a leader line, so that none covers another and no
+    label sits beside another's point."""
     import math
 
     def near(a: str, b: str) -> bool:
         (xa, ya), (xb, yb) = points[a], points[b]
         return abs(math.log10(xa) - math.log10(xb)) < decades and abs(ya - yb) < db
 
+    best_first = sorted(points, key=lambda key: -points[key][1])
     offsets, placed = {}, set()
-    for name in sorted(points, key=lambda key: -points[key][1]):
+    for name in best_first:
         if name in placed:
             continue
-        group = [other for other in sorted(points, key=lambda key: -points[key][1])
-                 if other not in placed and (other == name or near(name, other))]  # fmt: skip
-        placed |= set(group)
+        cluster, frontier = {name}, [name]
+        while frontier:
+            current = frontier.pop()
+            joining = {other for other in best_first if other not in cluster and near(current, other)}
+            cluster |= joining
+            frontier.extend(joining)
+        placed |= cluster
+        group = [member for member in best_first if member in cluster]
         if len(group) == 1:
             offsets[name] = (6, 4)
             continue
