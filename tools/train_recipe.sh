@@ -38,20 +38,23 @@ EXTRA=${EXTRA:-}
 
 STAGE=${STAGE:-1}
 
-# The recipe's `casestudy train` arguments for one network (stage 1's are shared with tools/device_train.sh).
-recipe_arguments() {
-    echo "$1 --profile laptop --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --loss l1" \
-        "--lr 0.001 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
-        "--generic-scale 0.5 --generic-photos data/photos --validation photos" \
-        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME${WIDTH:+ --width $WIDTH}${EXTRA:+ $EXTRA}"
+# What both stages share: the patch stream, the loss, precision and seed, validation, checkpoints, WIDTH and EXTRA.
+shared_arguments() {
+    echo "--profile laptop --loss l1 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85" \
+        "--generic-camera 0 --generic-scale 0.5 --generic-photos data/photos --validation photos" \
+        "--checkpoint-minutes $CHECKPOINT_MINUTES${WIDTH:+ --width $WIDTH}${EXTRA:+ $EXTRA}"
 }
 
-# Stage 2's arguments: 3,000 steps of 4 128x128 patches from the shipped stage 1, peak learning rate 2e-4.
+# Stage 1's `casestudy train` arguments for one network (shared with tools/device_train.sh).
+recipe_arguments() {
+    echo "$1 --epochs $EPOCHS --steps-per-epoch $STEPS_PER_EPOCH --batch-size 16 --lr 0.001" \
+        "$(shared_arguments) --run-dir checkpoints/$1-$RUN_NAME"
+}
+
+# Stage 2's: 3,000 steps of 4 128x128 patches from the shipped stage 1, peak learning rate 2e-4.
 context_arguments() {
-    echo "$1 --profile laptop --epochs 6 --steps-per-epoch 500 --patch-size 128 --batch-size 4 --loss l1" \
-        "--lr 0.0002 --precision mixed_bfloat16 --seed 2021 --patience 0 --generic 0.85 --generic-camera 0" \
-        "--generic-scale 0.5 --generic-photos data/photos --validation photos --init-weights weights/$1.keras" \
-        "--checkpoint-minutes $CHECKPOINT_MINUTES --run-dir checkpoints/$1-$RUN_NAME-p128${WIDTH:+ --width $WIDTH}${EXTRA:+ $EXTRA}"
+    echo "$1 --epochs 6 --steps-per-epoch 500 --patch-size 128 --batch-size 4 --lr 0.0002" \
+        "--init-weights weights/$1.keras $(shared_arguments) --run-dir checkpoints/$1-$RUN_NAME-p128"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

@@ -183,7 +183,7 @@ def main() -> None:
                 help="Blind (the default): the network judges the noise from the photo alone. From the EXIF: it is "
                 "also given a noise map (how noisy each part of the photo is) worked out from the camera's ISO in "
                 "the photo's EXIF, or its own estimate where there is no ISO or the photo does not match it; it "
-                "does a few hundredths of a dB better on average (notebook 10), and the strength dial then scales "
+                "does about a tenth of a dB better at most on average (notebook 10), and the strength dial then scales "
                 "that map.",
             )  # fmt: skip
         dial = logic.has_strength(name, told)

@@ -279,10 +279,9 @@ class MappedNetworkMethod(NetworkMethod):
 
     The map (:mod:`casestudy.noise.level_map`) comes, with ``map_mode``:
 
-    * ``"blind"`` (default): withheld, as the blind networks run. Told the map, the shipped NAFNet gains only a
-      few hundredths of a dB on average (notebook 10 measures each source: +0.06 dB from the metadata on the
-      simulated test split, +0.08 from its own estimate on the unseen-noise check), so the map is the user's
-      choice, and with it the strength dial;
+    * ``"blind"`` (default): withheld, as the blind networks run. Told the map, the shipped NAFNet gains about a
+      tenth of a dB at most on average (notebook 10 measures each source, and a map measured from the noise
+      itself as the ceiling), so the map is the user's choice, and with it the strength dial;
     * ``"auto"``: from the metadata (``iso``, ``phone``) through the noise level function
       shipped beside the weights, unless it disagrees with the image's own estimate, which then
       wins; from the estimate when there is no ISO;
