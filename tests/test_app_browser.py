@@ -150,6 +150,25 @@ def _choose(page, label: str) -> None:
     page.get_by_role("option", name=label).click()
 
 
+def _tick(container, label: str) -> None:
+    """Ticks the checkbox ``label`` inside ``container`` and waits until the page shows it ticked.
+
+    A click that lands while Streamlit is still redrawing the page after the previous change can be lost (the box
+    is redrawn unticked), so the click is repeated, only while the box is still unticked, at most three times.
+    """
+    box = container.get_by_role("checkbox", name=label)
+    sync_api.expect(container.get_by_text(label)).to_be_visible()
+    for _ in range(3):
+        if not box.is_checked():
+            container.get_by_text(label).click()
+        try:
+            sync_api.expect(box).to_be_checked(timeout=10_000)
+            return
+        except AssertionError:
+            continue
+    sync_api.expect(box).to_be_checked()
+
+
 def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page, tmp_path: Path) -> None:
     sync_api.expect(page.get_by_text("Upload a noisy photo to begin.")).to_be_visible()
 
@@ -285,6 +304,6 @@ def test_nafnet_told_the_noise_gets_a_strength_dial_and_says_where_its_map_came_
     # The self-ensemble is an advanced setting: ticked, the network runs on the photo's 8 rotations and mirror images.
     advanced = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text="Advanced")
     advanced.get_by_text("Advanced").click()
-    advanced.get_by_text("Self-ensemble (networks)").click()
+    _tick(advanced, "Self-ensemble (networks)")
     sync_api.expect(page.get_by_text("a self-ensemble of 8 rotations and mirror images")).to_be_visible()
     assert page.get_by_text("Traceback").count() == 0
