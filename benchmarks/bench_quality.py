@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         from casestudy.io import write_text
 
         write_text(args.out, _header(networks, images, argv) + table_markdown(table))
-        rows.to_csv(args.out.with_suffix(".csv"), index=False)
+        write_text(args.out.with_suffix(".csv"), rows.to_csv(index=False))  # atomic, as the table
         print(f"wrote {args.out} and {args.out.with_suffix('.csv')}")
     return 0
 
