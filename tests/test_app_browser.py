@@ -150,23 +150,24 @@ def _choose(page, label: str) -> None:
     page.get_by_role("option", name=label).click()
 
 
-def _tick(container, label: str) -> None:
-    """Ticks the checkbox ``label`` inside ``container`` and waits until the page shows it ticked.
+def _turn_on(container, role: str, label: str) -> None:
+    """Clicks the ``role`` ("checkbox" or "radio") named ``label`` inside ``container`` until the page shows it on.
 
-    A click that lands while Streamlit is still redrawing the page after the previous change can be lost (the box
-    is redrawn unticked), so the click is repeated, only while the box is still unticked, at most three times.
+    A click that lands while Streamlit is still redrawing the page after the previous change can be lost (the
+    control is redrawn as it was), so the click is repeated, only while the control is still off, at most three
+    times; a control that never turns on fails the test as before.
     """
-    box = container.get_by_role("checkbox", name=label)
+    control = container.get_by_role(role, name=label)
     sync_api.expect(container.get_by_text(label)).to_be_visible()
     for _ in range(3):
-        if not box.is_checked():
+        if not control.is_checked():
             container.get_by_text(label).click()
         try:
-            sync_api.expect(box).to_be_checked(timeout=10_000)
+            sync_api.expect(control).to_be_checked(timeout=10_000)
             return
         except AssertionError:
             continue
-    sync_api.expect(box).to_be_checked()
+    sync_api.expect(control).to_be_checked()
 
 
 def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page, tmp_path: Path) -> None:
@@ -230,7 +231,7 @@ def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page
     assert abs(float(left.rstrip("%")) - value) < 1e-6
 
     # Zoomed in, the swipe shows the photo's own pixels, each drawn 4x4, unsmoothed.
-    page.locator('[data-testid="stRadio"]').filter(has_text="Zoom").get_by_text("4x").click()
+    _turn_on(page.locator('[data-testid="stRadio"]').filter(has_text="Zoom"), "radio", "4x")
     sync_api.expect(page.get_by_text("each pixel drawn 4x4 display pixels")).to_be_visible()
     sync_api.expect(frame.locator("#swipe")).to_have_class("swipe native")
     assert frame.locator("#swipe").bounding_box()["width"] == 104 * 4
@@ -283,7 +284,7 @@ def test_nafnet_told_the_noise_gets_a_strength_dial_and_says_where_its_map_came_
     sync_api.expect(page.get_by_text('set "Tell it the noise" to the photo')).to_be_visible()
 
     # Told the noise (the photo's EXIF: an iPhone 7 at ISO 800), the dial works and the page says where the map came from.
-    told.get_by_text("From the photo's EXIF, else its own estimate").click()
+    _turn_on(told, "radio", "From the photo's EXIF, else its own estimate")
     sync_api.expect(dial).to_be_enabled()
     _file_input(page, "Your photo").set_input_files(str(_photo(tmp_path / "night.jpg", tmp_path / "clean.png")))
     sync_api.expect(_swipe(page).locator(".label.after")).to_have_text("Denoised (NAFNet)")
@@ -296,7 +297,7 @@ def test_nafnet_told_the_noise_gets_a_strength_dial_and_says_where_its_map_came_
     sync_api.expect(page.get_by_text("noise map: auto, strength 1.5")).to_be_visible()
 
     # Back to blind: the dial is off again (its position no longer counts) and the map note is gone.
-    told.get_by_text("No (blind)").click()
+    _turn_on(told, "radio", "No (blind)")
     sync_api.expect(page.get_by_text("blind (map withheld)")).to_be_visible()
     sync_api.expect(dial).to_be_disabled()
     sync_api.expect(note).to_have_count(0)
@@ -304,6 +305,6 @@ def test_nafnet_told_the_noise_gets_a_strength_dial_and_says_where_its_map_came_
     # The self-ensemble is an advanced setting: ticked, the network runs on the photo's 8 rotations and mirror images.
     advanced = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text="Advanced")
     advanced.get_by_text("Advanced").click()
-    _tick(advanced, "Self-ensemble (networks)")
+    _turn_on(advanced, "checkbox", "Self-ensemble (networks)")
     sync_api.expect(page.get_by_text("a self-ensemble of 8 rotations and mirror images")).to_be_visible()
     assert page.get_by_text("Traceback").count() == 0
