@@ -466,3 +466,35 @@ def test_methods_without_a_map_refuse_to_be_told_the_noise_and_filters_keep_thei
     assert logic.set_up(nlm, ensemble=True) == nlm.with_strength(1.0)  # a filter has no ensemble: unchanged
     with pytest.raises(ValueError, match="NLM cannot be told the noise"):
         logic.set_up(nlm, told_noise=True, strength=1.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "megapixels", "ensemble", "wait"),
+    [
+        ("bm3d", 12.0, False, "about 12 to 36 minutes"),  # a phone photo under the slowest filter
+        ("nlm", 12.0, False, "about 1 to 3 minutes"),  # 84 to 180 s: minutes from 90 s on
+        ("nafnet", 12.0, False, "about 12 to 24 seconds"),
+        ("nafnet", 12.0, True, "about 2 to 3 minutes"),  # eight passes: 96 to 192 s
+        ("bm3d", 12.0, True, "about 12 to 36 minutes"),  # a filter has no self-ensemble
+        ("rednet", 0.5, False, "about 1 second"),
+        ("nlm", 0.0075, False, "under a second"),  # the browser test's 104x72 photo
+    ],
+)
+def test_the_wait_shown_while_a_method_runs_scales_with_the_photo_and_the_method(
+    name: str, megapixels: float, ensemble: bool, wait: str
+) -> None:
+    assert logic.expected_wait(name, megapixels, ensemble) == wait
+
+
+@pytest.mark.parametrize("megapixels", [-1.0, float("nan"), float("inf")])
+def test_a_wait_for_an_impossible_photo_size_is_refused(megapixels: float) -> None:
+    with pytest.raises(ValueError, match="megapixels"):
+        logic.expected_wait("nlm", megapixels)
+
+
+def test_the_menus_speed_note_quotes_the_figures_the_wait_is_worked_out_from() -> None:
+    note = logic.speed_note()
+    low, high = logic.SECONDS_PER_MEGAPIXEL["bm3d"]
+    assert f"BM3D {low / 60:g} to {high / 60:g} minutes" in note
+    assert logic.expected_wait("bm3d", 1.0) == f"about {low / 60:g} to {high / 60:g} minutes"
+    assert f"({logic.ENSEMBLE_PASSES} times that as a self-ensemble)" in note

@@ -51,6 +51,7 @@ from PIL import Image, UnidentifiedImageError
 from casestudy import io
 from casestudy.evaluation.methods import Method, Progress, prepare_method
 from casestudy.inference.denoise import CLASSICAL, Photo, photo_bytes, read_photo
+from casestudy.inference.ensemble import TRANSFORMS
 from casestudy.inference.tiling import DEFAULT_OVERLAP, DEFAULT_TILE
 from casestudy.models import network_labels
 
@@ -65,6 +66,13 @@ FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}
 #: The labels of the classical filters the app offers (the networks' come from their registry entries).
 CLASSICAL_LABELS = {"nlm": "NLM", "bm3d": "BM3D"}
+#: Seconds per megapixel on the project's 2-core CPU, (quick, slow): the range of the timings in
+#: ``reports/results.md`` (``make demo``) and ``benchmarks/bench_networks.py`` across runs and photo sizes. The
+#: networks, run tile by tile, share one range. :func:`speed_note` and :func:`expected_wait` quote them.
+SECONDS_PER_MEGAPIXEL = {"nlm": (7.0, 15.0), "bm3d": (60.0, 180.0)}
+NETWORK_SECONDS_PER_MEGAPIXEL = (1.0, 2.0)
+#: How many passes a self-ensemble makes (one per transform, :mod:`casestudy.inference.ensemble`).
+ENSEMBLE_PASSES = len(TRANSFORMS)
 #: The quality check's rows, committed with the repository (``benchmarks/bench_quality.py`` writes them; the
 #: table a reader sees is ``quality.md`` beside it). Found from the package's own folder: the repository root
 #: is the parent of ``casestudy/``, wherever the app is started from.
@@ -269,6 +277,48 @@ def method_labels() -> dict[str, str]:
     """Every method the app offers, in the order of its menu, with the label shown: the classical
     filters, then every registered network (:data:`casestudy.models.MODELS`)."""
     return {**CLASSICAL_LABELS, **network_labels()}
+
+
+def _seconds_per_megapixel(name: str, ensemble: bool = False) -> tuple[float, float]:
+    if name in SECONDS_PER_MEGAPIXEL:
+        return SECONDS_PER_MEGAPIXEL[name]
+    passes = ENSEMBLE_PASSES if ensemble else 1
+    return NETWORK_SECONDS_PER_MEGAPIXEL[0] * passes, NETWORK_SECONDS_PER_MEGAPIXEL[1] * passes
+
+
+def _span(low: float, high: float, unit: str) -> str:
+    low, high = max(1, round(low)), max(1, round(high))
+    return f"about {low} {unit}" if low == high else f"about {low} to {high} {unit}s"
+
+
+def expected_wait(name: str, megapixels: float, ensemble: bool = False) -> str:
+    """How long the app's method ``name`` takes on a photo of ``megapixels`` on a 2-core CPU, in words
+    ("about 12 to 36 minutes"), from :data:`SECONDS_PER_MEGAPIXEL` (a self-ensemble, ``ensemble``, makes
+    :data:`ENSEMBLE_PASSES` passes of a network; a filter ignores it). Shown while the method runs, so that a
+    large photo under a slow filter does not look like a page that hangs.
+
+    Raises:
+        ValueError: ``megapixels`` negative or not finite.
+    """
+    if not math.isfinite(megapixels) or megapixels < 0:
+        raise ValueError(f"megapixels must be a finite number >= 0, got {megapixels}")
+    low, high = (rate * megapixels for rate in _seconds_per_megapixel(name, ensemble))
+    if high < 1:
+        return "under a second"
+    if high < 90:
+        return _span(low, high, "second")
+    return _span(low / 60, high / 60, "minute")
+
+
+def speed_note() -> str:
+    """The menu's help on speed: each method's time per megapixel, from :data:`SECONDS_PER_MEGAPIXEL`."""
+    (nlm_low, nlm_high), (bm3d_low, bm3d_high) = SECONDS_PER_MEGAPIXEL["nlm"], SECONDS_PER_MEGAPIXEL["bm3d"]
+    net_low, net_high = NETWORK_SECONDS_PER_MEGAPIXEL
+    return (
+        f"Per megapixel on a 2-core CPU: NLM {nlm_low:g} to {nlm_high:g} seconds, BM3D {bm3d_low / 60:g} to "
+        f"{bm3d_high / 60:g} minutes; the networks, tile by tile, {net_low:g} to {net_high:g} seconds "
+        f"({ENSEMBLE_PASSES} times that as a self-ensemble)."
+    )
 
 
 def unseen_means(path: str | os.PathLike = QUALITY_CSV) -> dict[str, float]:

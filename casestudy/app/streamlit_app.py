@@ -23,11 +23,6 @@ import streamlit as st
 from casestudy.app import logic, swipe
 
 TYPES = ["png", "jpg", "jpeg", "tif", "tiff"]
-#: Approximate time per megapixel on the project's 2-core CPU (the method menu's help).
-SPEEDS = (
-    "Per megapixel on a 2-core CPU: NLM 7 to 15 seconds, BM3D 1 to 3 minutes; the networks, tile by tile, "
-    "1 to 2 seconds."
-)
 #: The choices of "Tell it the noise" (for a network that can be, :func:`casestudy.app.logic.has_noise_map`).
 TOLD = {False: "No (blind)", True: "From the photo's EXIF, else its own estimate"}
 
@@ -89,7 +84,9 @@ def _denoised(upload: logic.Upload, method: logic.Method, tile: int, overlap: in
         if hasattr(method, "announce"):  # a network told the noise says where its map came from
             method = dataclasses.replace(method, announce=notes.append)
         start = time.perf_counter()
-        with st.spinner(f"{method.label} is working..."):
+        height, width = upload.pixels.shape[:2]
+        wait = logic.expected_wait(method.name, height * width / 1e6, getattr(method, "ensemble", False))
+        with st.spinner(f"{method.label} is working: {wait} for this photo on a 2-core CPU..."):
             pixels = logic.run_method(method, upload.pixels, tile=tile, overlap=overlap, on_progress=on_progress)
         seconds = time.perf_counter() - start
     slot.empty()
@@ -174,7 +171,7 @@ def main() -> None:
             names,
             index=names.index(default),
             format_func=logic.method_labels().get,
-            help=f"{why} {SPEEDS}",
+            help=f"{why} {logic.speed_note()}",
         )
         told = False
         if logic.has_noise_map(name):  # a network that can be told the noise (NAFNet)
