@@ -146,8 +146,20 @@ def _split(frame) -> tuple[float, str]:
 
 
 def _choose(page, label: str) -> None:
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Method").click()
-    page.get_by_role("option", name=label).click()
+    """Picks ``label`` in the method menu and waits until the menu shows it (a pick lost while the page
+    redraws is made again, at most three times, as :func:`_turn_on` does)."""
+    menu = page.locator('[data-testid="stSelectbox"]').filter(has_text="Method")
+    shown = menu.get_by_role("combobox", name="Method")
+    for _ in range(3):
+        if shown.input_value() != label:
+            menu.click()
+            page.get_by_role("option", name=label).click()
+        try:
+            sync_api.expect(shown).to_have_value(label, timeout=10_000)
+            return
+        except AssertionError:
+            continue
+    sync_api.expect(shown).to_have_value(label)
 
 
 def _turn_on(container, role: str, label: str) -> None:
