@@ -145,41 +145,46 @@ def _split(frame) -> tuple[float, str]:
     return value, frame.locator("img.before").evaluate("image => getComputedStyle(image).clipPath")
 
 
+def _until_shown(act, expect_shown) -> None:
+    """Runs ``act``, then ``expect_shown`` (a Playwright expectation that takes ``timeout``), at most three times.
+
+    A click that lands while Streamlit is still redrawing the page after the previous change can be lost (the
+    control is redrawn as it was), so it is made again; ``act`` makes it only while the page does not show it
+    yet, and a change that never shows fails the test as before.
+    """
+    for _ in range(3):
+        act()
+        try:
+            expect_shown(timeout=10_000)
+            return
+        except AssertionError:
+            continue
+    expect_shown()
+
+
 def _choose(page, label: str) -> None:
-    """Picks ``label`` in the method menu and waits until the menu shows it (a pick lost while the page
-    redraws is made again, at most three times, as :func:`_turn_on` does)."""
+    """Picks ``label`` in the method menu and waits until the menu shows it."""
     menu = page.locator('[data-testid="stSelectbox"]').filter(has_text="Method")
     shown = menu.get_by_role("combobox", name="Method")
-    for _ in range(3):
+
+    def pick() -> None:
         if shown.input_value() != label:
             menu.click()
             page.get_by_role("option", name=label).click()
-        try:
-            sync_api.expect(shown).to_have_value(label, timeout=10_000)
-            return
-        except AssertionError:
-            continue
-    sync_api.expect(shown).to_have_value(label)
+
+    _until_shown(pick, lambda **timeout: sync_api.expect(shown).to_have_value(label, **timeout))
 
 
 def _turn_on(container, role: str, label: str) -> None:
-    """Clicks the ``role`` ("checkbox" or "radio") named ``label`` inside ``container`` until the page shows it on.
-
-    A click that lands while Streamlit is still redrawing the page after the previous change can be lost (the
-    control is redrawn as it was), so the click is repeated, only while the control is still off, at most three
-    times; a control that never turns on fails the test as before.
-    """
+    """Clicks the ``role`` ("checkbox" or "radio") named ``label`` inside ``container`` until the page shows it on."""
     control = container.get_by_role(role, name=label)
     sync_api.expect(container.get_by_text(label)).to_be_visible()
-    for _ in range(3):
+
+    def click() -> None:
         if not control.is_checked():
             container.get_by_text(label).click()
-        try:
-            sync_api.expect(control).to_be_checked(timeout=10_000)
-            return
-        except AssertionError:
-            continue
-    sync_api.expect(control).to_be_checked()
+
+    _until_shown(click, sync_api.expect(control).to_be_checked)
 
 
 def test_a_photo_is_denoised_shown_and_downloaded_and_a_bad_file_is_refused(page, tmp_path: Path) -> None:

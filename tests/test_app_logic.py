@@ -492,6 +492,11 @@ def test_a_wait_for_an_impossible_photo_size_is_refused(megapixels: float) -> No
         logic.expected_wait("nlm", megapixels)
 
 
+def test_a_wait_for_a_method_the_app_does_not_offer_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unknown method 'dncnn'"):
+        logic.expected_wait("dncnn", 1.0)
+
+
 def test_the_menus_speed_note_quotes_the_figures_the_wait_is_worked_out_from() -> None:
     note = logic.speed_note()
     low, high = logic.SECONDS_PER_MEGAPIXEL["bm3d"]

@@ -282,6 +282,8 @@ def method_labels() -> dict[str, str]:
 def _seconds_per_megapixel(name: str, ensemble: bool = False) -> tuple[float, float]:
     if name in SECONDS_PER_MEGAPIXEL:
         return SECONDS_PER_MEGAPIXEL[name]
+    if name not in network_labels():
+        raise ValueError(f"unknown method {name!r}; expected one of {list(method_labels())}")
     passes = ENSEMBLE_PASSES if ensemble else 1
     return NETWORK_SECONDS_PER_MEGAPIXEL[0] * passes, NETWORK_SECONDS_PER_MEGAPIXEL[1] * passes
 
@@ -298,7 +300,7 @@ def expected_wait(name: str, megapixels: float, ensemble: bool = False) -> str:
     large photo under a slow filter does not look like a page that hangs.
 
     Raises:
-        ValueError: ``megapixels`` negative or not finite.
+        ValueError: ``megapixels`` negative or not finite, or a method the app does not offer.
     """
     if not math.isfinite(megapixels) or megapixels < 0:
         raise ValueError(f"megapixels must be a finite number >= 0, got {megapixels}")
